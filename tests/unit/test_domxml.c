@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include <libvirt/libvirt.h>
+
 #include "domxml.h"
 #include "harness.h"
 
@@ -100,6 +102,35 @@ static void test_invalid_specs(void)
 	}
 }
 
+/* libvirt itself (test:/// driver) accepts what we build and starts it. */
+static void test_libvirt_accepts(void)
+{
+	struct vcn_domspec s = tcg_guest;
+	virConnectPtr conn = virConnectOpen("test:///default");
+	virDomainPtr dom = NULL;
+	char *xml = NULL, *back = NULL;
+
+	s.type = VCN_VIRT_TEST;
+	s.network = "default"; /* the test driver's predefined network */
+	CHECK(conn != NULL);
+	CHECK_INT(vcn_domxml_build(&s, &xml), ==, 0);
+	if (conn && xml) {
+		dom = virDomainCreateXML(conn, xml, 0);
+		CHECK(dom != NULL);
+	}
+	if (dom) {
+		back = virDomainGetXMLDesc(dom, 0);
+		CHECK(back && strstr(back, "<vcn:vo>physics</vcn:vo>"));
+		CHECK(back && strstr(back, "<cmdline>console=ttyS0 quiet vcn.hostname=physics-1"));
+		CHECK_INT(virDomainDestroy(dom), ==, 0);
+		virDomainFree(dom);
+	}
+	free(back);
+	free(xml);
+	if (conn)
+		virConnectClose(conn);
+}
+
 static void test_virt_type_names(void)
 {
 	enum vcn_virt_type t;
@@ -119,7 +150,7 @@ int main(int argc, char **argv)
 		VCN_TEST(test_tcg_direct_kernel), VCN_TEST(test_kvm_disk_boot),
 		VCN_TEST(test_test_driver_minimal), VCN_TEST(test_escaping),
 		VCN_TEST(test_mac_is_derived_and_stable), VCN_TEST(test_invalid_specs),
-		VCN_TEST(test_virt_type_names), { NULL, NULL },
+		VCN_TEST(test_virt_type_names), VCN_TEST(test_libvirt_accepts), { NULL, NULL },
 	};
 
 	return vcn_test_main(tests, argc, argv);
