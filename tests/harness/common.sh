@@ -36,18 +36,36 @@ vcn_scratch_init() {
 	vcn_log "scratch: $VCN_SCRATCH"
 }
 
+# vcn_scratch_detach: leave what was started running when this shell exits
+# (the demo); the recorded cleanup stays in $VCN_SCRATCH/cleanup for later.
+vcn_scratch_detach() { trap - EXIT INT TERM; }
+
+# vcn_scratch_teardown DIR: run the cleanup a detached run left in DIR.
+vcn_scratch_teardown() {
+	VCN_SCRATCH=$1
+	export VCN_SCRATCH
+	[ -f "$VCN_SCRATCH/cleanup" ] || return 0
+	VCN_KEEP=${VCN_KEEP:-1} vcn_cleanup_steps
+}
+
 # vcn_on_exit CMD...: register a cleanup command (run newest first).
 vcn_on_exit() { printf '%s\n' "$*" >>"$VCN_SCRATCH/cleanup"; }
 
-vcn_cleanup() {
-	local rc=$? line
-	trap - EXIT INT TERM
-	[ -n "${VCN_SCRATCH:-}" ] && [ -f "$VCN_SCRATCH/cleanup" ] || return $rc
+# Run the registered cleanup commands, newest first, each even if one fails.
+vcn_cleanup_steps() {
+	local line
 	while IFS= read -r line; do
 		[ -n "$line" ] || continue
 		eval "$line" || vcn_log "cleanup step failed: $line"
 	done < <(tac "$VCN_SCRATCH/cleanup")
 	: >"$VCN_SCRATCH/cleanup"
+}
+
+vcn_cleanup() {
+	local rc=$?
+	trap - EXIT INT TERM
+	[ -n "${VCN_SCRATCH:-}" ] && [ -f "$VCN_SCRATCH/cleanup" ] || return $rc
+	vcn_cleanup_steps
 	if [ $rc -eq 0 ] && [ -z "${VCN_KEEP:-}" ]; then
 		rm -rf "$VCN_SCRATCH"
 	else
