@@ -121,6 +121,32 @@ vcn_nshost_write_conf() {
 	vcn_nshost_conf_set "$c" log_outputs '"3:file:/var/log/libvirt/virtlogd.log"'
 }
 
+# vcn_nshost_caps_seed DIR: start a host with the qemu capabilities an earlier host
+# probed; probing takes ~7 s per libvirtd on 2 cores. libvirt re-probes a stale cache
+# (other qemu binary, libvirt or kernel), so a seed can only save time.
+vcn_nshost_caps_seed() {
+	local dst="$1/cache/qemu/capabilities" src
+	mkdir -p "$dst"
+	for src in "$VCN_NSHOST_STATE/qemu-caps" /var/cache/libvirt/qemu/capabilities; do
+		if [ -n "$(ls -A "$src" 2>/dev/null)" ]; then
+			cp -p "$src"/*.xml "$dst/" 2>/dev/null || true
+			return 0
+		fi
+	done
+}
+
+# vcn_nshost_caps_keep DIR: remember what this host probed for the next host (any
+# test run); files are replaced whole, so a reader never sees half of one.
+vcn_nshost_caps_keep() {
+	local src="$1/cache/qemu/capabilities" dst="$VCN_NSHOST_STATE/qemu-caps" f
+	mkdir -p "$dst"
+	for f in "$src"/*.xml; do
+		[ -s "$f" ] || continue
+		cmp -s "$f" "$dst/${f##*/}" && continue
+		cp -p "$f" "$dst/.${f##*/}.$$" && mv -f "$dst/.${f##*/}.$$" "$dst/${f##*/}"
+	done
+}
+
 # The launcher runs as "bash -c" inside the new network + mount namespaces; $1 is the
 # host dir. It binds the private dirs, gives sysfs's net view of this namespace,
 # drops copies of other namespaces' /run/netns mounts (they would keep those
@@ -208,12 +234,14 @@ vcn_nshost_up() {
 	# Mount points for the binds; the packages would create them anyway.
 	mkdir -p /etc/libvirt /run/libvirt /var/lib/libvirt /var/log/libvirt /var/cache/libvirt
 	vcn_nshost_write_conf "$d" "$addr"
+	vcn_nshost_caps_seed "$d"
 	nsenter --net="/run/netns/$ns" unshare -m --propagation private \
 		bash -c "$VCN_NSHOST_LAUNCHER" launcher "$d" "vcn-nshost-$ns" \
 		>"$d/launcher.log" 2>&1 ||
 		{ cat "$d/launcher.log" >&2; vcn_fail "nshost: cannot start libvirtd for '$name'"; }
 	vcn_wait_for 30 virsh -c "$uri" version ||
 		{ tail -n 20 "$d/log/libvirtd.log" >&2 2>/dev/null; vcn_fail "nshost: $uri does not answer"; }
+	vcn_nshost_caps_keep "$d"
 	printf -v "VCN_NSHOST_URI_$index" '%s' "$uri"
 	printf -v "VCN_NSHOST_ADDR_$index" '%s' "$addr"
 	export "VCN_NSHOST_URI_$index" "VCN_NSHOST_ADDR_$index"
