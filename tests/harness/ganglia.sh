@@ -173,6 +173,7 @@ http {
   server {
     listen 127.0.0.1:$VCN_WEB_PORT;
     location = / { return 302 /ganglia/; }
+    log_not_found off;
     location /javascript/ { alias /usr/share/javascript/; }
     location /ganglia/ {
       alias $d/www/;
