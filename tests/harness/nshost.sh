@@ -107,6 +107,8 @@ vcn_nshost_write_conf() {
 	# Migration refuses a source and destination with the same host UUID.
 	vcn_nshost_conf_set "$c" host_uuid "\"$(cat /proc/sys/kernel/random/uuid)\""
 	vcn_nshost_conf_set "$c" log_outputs '"3:file:/var/log/libvirt/libvirtd.log"'
+	# qemu as root without relabelling: both hosts open the same overlay, and a source
+	# that restored ownership after migrating would lock the destination's qemu out.
 	c="$d/etc/qemu.conf"
 	vcn_nshost_conf_set "$c" user '"root"'
 	vcn_nshost_conf_set "$c" group '"root"'
@@ -159,16 +161,6 @@ d=$1 tag=$2
 for m in etc:/etc/libvirt run:/run/libvirt lib:/var/lib/libvirt log:/var/log/libvirt cache:/var/cache/libvirt; do
 	mount --bind "$d/${m%%:*}" "${m#*:}"
 done
-# libvirt resolves its built-in qemu user before reading qemu.conf and gives up when
-# it is missing (no libvirt-daemon-system): lend it one, in this namespace only.
-if ! getent passwd libvirt-qemu >/dev/null; then
-	cp /etc/passwd "$d/passwd"
-	cp /etc/group "$d/group"
-	echo "libvirt-qemu:x:64055:64055:libvirt qemu (vcn nshost):/var/lib/libvirt:/usr/sbin/nologin" >>"$d/passwd"
-	getent group libvirt-qemu >/dev/null || echo "libvirt-qemu:x:64055:" >>"$d/group"
-	mount --bind "$d/passwd" /etc/passwd
-	mount --bind "$d/group" /etc/group
-fi
 findmnt -rn -t nsfs -o TARGET | while read -r t; do umount -l "$t" 2>/dev/null || true; done
 mkdir -p "$d/sys"
 mount -t sysfs sysfs "$d/sys"
@@ -210,6 +202,9 @@ vcn_nshost_up() {
 	case "$index" in '' | *[!0-9]*) vcn_fail "nshost: INDEX '$index' is not a number" ;; esac
 	[ "$index" -le 200 ] || vcn_fail "nshost: INDEX '$index' > 200"
 	vcn_need_cmd ip nsenter unshare flock findmnt libvirtd virtlogd virsh
+	# libvirt resolves its built-in qemu user before it reads qemu.conf.
+	getent passwd libvirt-qemu >/dev/null ||
+		vcn_skip "no libvirt-qemu user: libvirtd cannot start its qemu driver (run scripts/deps)"
 	vcn_nshost_net_init
 	n=$(cat "$VCN_SCRATCH/nshost/net")
 	d=$(vcn_nshost_dir "$name")
