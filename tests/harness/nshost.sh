@@ -260,7 +260,8 @@ vcn_nshost_qemu_pids() {
 	for f in "$1"/run/qemu/*.pid; do
 		[ -s "$f" ] || continue
 		pid=$(cat "$f")
-		tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q qemu && printf '%s\n' "$pid"
+		tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -q 'qemu.* -name guest=' &&
+			printf '%s\n' "$pid"
 	done
 	return 0
 }
@@ -268,7 +269,7 @@ vcn_nshost_qemu_pids() {
 # vcn_nshost_down NAME: destroy its guests, stop its daemons by PID, kill any qemu
 # left, remove its cgroups, veth and namespace. Safe to call twice.
 vcn_nshost_down() {
-	local name=$1 d uri dom pid cg
+	local name=$1 d uri dom pid cg lvd vld
 	d=$(vcn_nshost_dir "$name")
 	[ -d "$d" ] && [ ! -e "$d/down" ] || return 0
 	uri="qemu+tcp://$(cat "$d/addr")/system"
@@ -278,11 +279,18 @@ vcn_nshost_down() {
 				vcn_log "nshost: cannot destroy '$dom' on $name"
 		done
 	fi
-	vcn_stop_pidfile "$d/run/libvirtd.pid" "libvirtd@$name"
+	# Each daemon takes ~2 s to exit on TERM: signal both, then wait for each. PIDs
+	# are read once: a daemon removes its own pid file as it exits.
+	lvd=$(cat "$d/run/libvirtd.pid" 2>/dev/null || true)
+	vld=$(cat "$d/run/virtlogd.pid" 2>/dev/null || true)
+	for pid in $lvd $vld; do
+		kill -TERM "$pid" 2>/dev/null || true
+	done
+	vcn_stop_pid "$lvd" "libvirtd@$name"
 	for pid in $(vcn_nshost_qemu_pids "$d"); do
 		vcn_stop_pid "$pid" "qemu@$name"
 	done
-	vcn_stop_pidfile "$d/run/virtlogd.pid" "virtlogd@$name"
+	vcn_stop_pid "$vld" "virtlogd@$name"
 	if [ -f "$d/cgroups" ]; then
 		while IFS= read -r cg; do
 			[ -d "$cg" ] && find "$cg" -depth -type d -exec rmdir {} + 2>/dev/null || true

@@ -62,8 +62,9 @@ c1=$(vcn_guest_stat "$GUEST" cpu.time)
 wall_ms=$(ms_since "$t0")
 used_ms=$(((c1 - c0) / 1000000))
 vcn_log "guest CPU on B: $used_ms ms in $wall_ms ms"
-# cpu=1 keeps one vCPU busy: anything near a full core shows it really executes.
-[ $((used_ms * 2)) -ge "$wall_ms" ] || vcn_fail "guest on B barely runs ($used_ms ms CPU in $wall_ms ms)"
+# cpu=1 keeps its vCPU busy: alone it takes a whole core; a paused or wedged guest
+# takes next to nothing. 10% leaves room for a machine shared with parallel tests.
+[ $((used_ms * 10)) -ge "$wall_ms" ] || vcn_fail "guest on B barely runs ($used_ms ms CPU in $wall_ms ms)"
 
 t0=$(date +%s%N)
 vcn_virsh "$B" shutdown "$GUEST" >/dev/null
