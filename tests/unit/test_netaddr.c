@@ -274,6 +274,26 @@ static void test_spoof_pick(void)
 	CHECK_STR(s, "untouched");
 }
 
+static void test_uuid_roundtrip(void)
+{
+	uint8_t u[VCN_UUID_LEN], v[VCN_UUID_LEN];
+	char s[VCN_UUID_STRLEN];
+
+	CHECK_INT(vcn_uuid_parse("6695EB01-f6a4-8304-79aa-97f2502e193f", u), ==, 0);
+	CHECK_INT(u[0], ==, 0x66);
+	CHECK_INT(u[15], ==, 0x3f);
+	vcn_uuid_format(u, s);
+	CHECK_STR(s, "6695eb01-f6a4-8304-79aa-97f2502e193f");
+	CHECK_INT(vcn_uuid_parse("6695eb01f6a4830479aa97f2502e193f", v), ==, 0);
+	CHECK(memcmp(u, v, VCN_UUID_LEN) == 0);
+	memset(v, 0xaa, sizeof(v));
+	CHECK_INT(vcn_uuid_parse("6695eb01-f6a4-8304-79aa-97f2502e193f0", v), ==, -EINVAL);
+	CHECK_INT(vcn_uuid_parse("6695eb01-f6a48-304-79aa-97f2502e193f", v), ==, -EINVAL);
+	CHECK_INT(vcn_uuid_parse("6695eb01 f6a4 8304 79aa 97f2502e193f", v), ==, -EINVAL);
+	CHECK_INT(vcn_uuid_parse("", v), ==, -EINVAL);
+	CHECK_INT(v[0], ==, 0xaa); /* untouched */
+}
+
 static void test_ip4_format(void)
 {
 	char s[VCN_IP4_STRLEN];
@@ -291,7 +311,8 @@ int main(int argc, char **argv)
 		VCN_TEST(test_mac_spread), VCN_TEST(test_spoof_range_parse),
 		VCN_TEST(test_spoof_stable), VCN_TEST(test_spoof_unique_default),
 		VCN_TEST(test_spoof_collision_rate_small), VCN_TEST(test_spoof_fills_small_range),
-		VCN_TEST(test_spoof_pick), VCN_TEST(test_ip4_format), { NULL, NULL },
+		VCN_TEST(test_spoof_pick), VCN_TEST(test_ip4_format),
+		VCN_TEST(test_uuid_roundtrip), { NULL, NULL },
 	};
 
 	return vcn_test_main(tests, argc, argv);
