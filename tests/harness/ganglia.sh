@@ -106,6 +106,7 @@ modules {
   module { name = "cpu_module"  path = "$VCN_GANGLIA_MODDIR/modcpu.so" }
   module { name = "load_module" path = "$VCN_GANGLIA_MODDIR/modload.so" }
   module { name = "mem_module"  path = "$VCN_GANGLIA_MODDIR/modmem.so" }
+  module { name = "net_module"  path = "$VCN_GANGLIA_MODDIR/modnet.so" }
 }
 collection_group { collect_once = yes  time_threshold = 20  metric { name = "heartbeat" } }
 collection_group { collect_once = yes  time_threshold = 300
@@ -113,7 +114,11 @@ collection_group { collect_once = yes  time_threshold = 300
 collection_group { collect_every = 10  time_threshold = 30
   metric { name = "cpu_user" value_threshold = 0 }  metric { name = "cpu_system" value_threshold = 0 }
   metric { name = "cpu_idle" value_threshold = 0 }  metric { name = "load_one" value_threshold = 0 }
-  metric { name = "mem_free" value_threshold = 0 } }
+  metric { name = "mem_free" value_threshold = 0 }  metric { name = "mem_cached" value_threshold = 0 }
+  metric { name = "mem_buffers" value_threshold = 0 }  metric { name = "mem_shared" value_threshold = 0 }
+  metric { name = "swap_free" value_threshold = 0 }  metric { name = "swap_total" value_threshold = 0 }
+  metric { name = "bytes_in" value_threshold = 0 }  metric { name = "bytes_out" value_threshold = 0 }
+  metric { name = "pkts_in" value_threshold = 0 }  metric { name = "pkts_out" value_threshold = 0 } }
 /* the project's modules (gmond-modules/*.conf) are dropped here */
 include ('$VCN_GMOND_D/*.conf')
 EOF

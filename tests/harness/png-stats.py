@@ -12,10 +12,12 @@ the canvas is light and faint, the axes are thin lines on its border. So:
      pure white (the canvas), shrunk by 2 px to drop the axes;
   2. a pixel inside it is "ink" unless it is white, light grey or light pink
      (rrdtool's default grid colours blended on white);
-  3. ink counts as data only in colours that cover at least 3 rows, so one
-     horizontal rule (ganglia-web's yellow "No matching metrics detected" line
-     at 1.0) is not data. A constant value drawn as a thin LINE is therefore
-     not recognised: graph an AREA (ganglia-web's metric graphs do).
+  3. ink counts as data in colours that cover at least 3 rows, or fewer rows
+     but less than 80% of the plot's width: a horizontal rule across the whole
+     plot (ganglia-web's yellow "No matching metrics detected" line at 1.0) is
+     not data, a constant value drawn as a LINE over part of the time is.
+     A constant LINE across the whole range is not recognised.
+  4. the graph has data if that is at least 20 pixels.
 """
 import signal
 import struct
@@ -122,12 +124,16 @@ def analyse(path):
         for x in range(x0, x1 + 1):
             p = rows[y][x]
             if is_ink(p):
-                c = colours.setdefault(p, [0, set()])
+                c = colours.setdefault(p, [0, set(), set()])
                 c[0] += 1
                 c[1].add(y)
-    data = sum(n for n, ys in colours.values() if len(ys) >= 3)
+                c[2].add(x)
+    wide = 0.8 * (x1 - x0 + 1)
+    data = sum(n for n, ys, xs in colours.values()
+               if len(ys) >= 3 or max(xs) - min(xs) + 1 < wide)
     return {'size': (width, height), 'box': box,
-            'colours': {'%02x%02x%02x' % k: (n, len(ys)) for k, (n, ys) in colours.items()},
+            'colours': {'%02x%02x%02x' % k: (n, len(ys), max(xs) - min(xs) + 1)
+                        for k, (n, ys, xs) in colours.items()},
             'data_pixels': data}
 
 
@@ -143,8 +149,8 @@ def main(argv):
         return 2
     if argv[1] == '--stats':
         print('size %dx%d plot area %s data pixels %d' % (r['size'] + (r['box'], r['data_pixels'])))
-        for k, (n, nrows) in sorted(r['colours'].items(), key=lambda kv: -kv[1][0])[:20]:
-            print('  #%s %6d px in %3d rows' % (k, n, nrows))
+        for k, (n, nrows, span) in sorted(r['colours'].items(), key=lambda kv: -kv[1][0])[:20]:
+            print('  #%s %6d px in %3d rows, %3d columns wide' % (k, n, nrows, span))
         return 0
     print('%s: plot area %s, %d data pixels' % (argv[2], r['box'], r['data_pixels']))
     return 0 if r['data_pixels'] >= 20 else 1

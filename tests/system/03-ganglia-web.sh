@@ -23,6 +23,8 @@ T0=$(date +%s)
 # The 10.254/16 addresses are labels only: nothing is sent to them.
 feed() {
 	local i v g
+	# stopped by PID at cleanup: take the running sleep along
+	trap 'kill "$!" 2>/dev/null; exit 0' TERM
 	for ((i = 0; i < $1; i++)); do
 		for v in "${VMS[@]}"; do
 			g=(-S "10.254.0.${v%%:*}:${v#*:}")
@@ -31,11 +33,16 @@ feed() {
 			vcn_gmetric "${g[@]}" -n cpu_system -v $((RANDOM % 20)) -t float -u % -g cpu -x 60
 			vcn_gmetric "${g[@]}" -n cpu_idle -v $((RANDOM % 30)) -t float -u % -g cpu -x 60
 			vcn_gmetric "${g[@]}" -n cpu_num -v 1 -t uint16 -g cpu -x 60
-			vcn_gmetric "${g[@]}" -n load_one -v "0.$((10 + RANDOM % 89))" -t float -g load -x 60
+			vcn_gmetric "${g[@]}" -n load_one -v "$((1 + RANDOM % 3)).$((10 + RANDOM % 89))" -t float -g load -x 60
+			vcn_gmetric "${g[@]}" -n mem_total -v 131072 -t float -u KB -g memory -x 60
+			vcn_gmetric "${g[@]}" -n mem_free -v $((40000 + RANDOM % 60000)) -t float -u KB -g memory -x 60
+			vcn_gmetric "${g[@]}" -n bytes_in -v $((RANDOM * 8)) -t float -u bytes/sec -g network -x 60
+			vcn_gmetric "${g[@]}" -n bytes_out -v $((RANDOM * 4)) -t float -u bytes/sec -g network -x 60
 			vcn_gmetric "${g[@]}" -n vm_cpu_pct -v $((20 + RANDOM % 80)) -t float -u % -g vm \
 				-T "VM CPU" -x 60
 		done
-		sleep 3
+		sleep 3 &
+		wait "$!"
 	done
 }
 
@@ -79,8 +86,10 @@ vcn_log "RRDs written: $(find "$VCN_RRD_DIR" -name '*.rrd' | wc -l) files"
 # cachetime is 5 s: the cluster page lists new hosts within seconds
 vcn_wait_for 30 page_has "?c=$CL" 'vm-a' || vcn_fail "cluster page does not list vm-a"
 G="c=$CL&h=vm-a&m=vm_cpu_pct&r=hour&z=medium"
-vcn_wait_for 60 graph_has_data "graph.php?$G" "$ART/03-ganglia-web-graph.png" ||
-	vcn_fail "graph.php?$G shows no data"
+# the last 4 minutes only: a minute of data is a few pixels wide on an hour graph
+win() { echo "cs=$(($(date +%s) - 240))&ce=$(($(date +%s) + 10))"; }
+vcn_wait_for 60 graph_has_data "graph.php?$G&$(win)" "$ART/03-ganglia-web-graph.png" ||
+	vcn_fail "graph.php?$G&$(win) shows no data"
 vcn_log "graph.php plots data (kept as $ART/03-ganglia-web-graph.png)"
 
 pages=(
@@ -108,6 +117,8 @@ graphs=(
 	"graph.php?c=$CL&g=cpu_report&r=hour&z=medium"                     # cluster CPU report
 	"graph.php?c=$CL&h=vm-b&g=cpu_report&r=hour&z=medium"              # host CPU report
 	"graph.php?c=$CL&g=load_report&r=hour&z=medium"                    # load report
+	"graph.php?c=$CL&g=mem_report&r=hour&z=medium"                     # memory report
+	"graph.php?c=$CL&h=vm-c&g=network_report&r=hour&z=medium"          # network report
 	"graph.php?hreg[]=vm-&mreg[]=vm_cpu_pct&aggregate=1&r=hour"        # aggregate graph
 	"graph.php?hreg[]=vm-&mreg[]=vm_cpu_pct&aggregate=1&gtype=stack&r=hour" # stacked aggregate
 	"stacked.php?c=$CL&m=vm_cpu_pct&r=hour"                            # stacked per host
@@ -115,7 +126,7 @@ graphs=(
 i=0
 for g in "${graphs[@]}"; do
 	i=$((i + 1))
-	vcn_wait_for 30 graph_has_data "$g" "$VCN_SCRATCH/graph-$i.png" || vcn_fail "$g shows no data"
+	vcn_wait_for 30 graph_has_data "$g&$(win)" "$VCN_SCRATCH/graph-$i.png" || vcn_fail "$g&$(win) shows no data"
 done
 vcn_log "${#graphs[@]} more graphs plot data"
 
