@@ -28,13 +28,14 @@ vcn_log "launch-to-ready: $secs s ($(cat "$(vcn_guest_dir "$GUEST")/ready"))"
 state=$(vcn_virsh "$VCN_LIBVIRT_URI" domstate "$GUEST")
 [ "$state" = running ] || vcn_fail "domstate is '$state', want running"
 
-# A guest spinning one busy loop must accumulate CPU time at a visible rate.
+# A guest spinning one busy loop must accumulate CPU time at a visible rate. Measured
+# here (TCG): idle ~8 ms/s, busy ~1000 ms/s; 100 ms/s leaves room for a loaded host.
 t0=$(vcn_guest_stat "$GUEST" cpu.time) || vcn_fail "no cpu.time in domstats"
-sleep 2
+sleep 3
 t1=$(vcn_guest_stat "$GUEST" cpu.time) || vcn_fail "no cpu.time in domstats"
 grew_ms=$(((t1 - t0) / 1000000))
-vcn_log "cpu.time grew by $grew_ms ms in 2 s"
-[ "$grew_ms" -ge 500 ] || vcn_fail "cpu.time grew only $grew_ms ms in 2 s with a busy loop"
+vcn_log "cpu.time grew by $grew_ms ms in 3 s"
+[ "$grew_ms" -ge 300 ] || vcn_fail "cpu.time grew only $grew_ms ms in 3 s with a busy loop (idle is ~25)"
 
 # The guest is on the bridge: the host reaches its static address.
 vcn_wait_for 10 busybox ping -c1 -W1 10.250.1.10 || vcn_fail "guest 10.250.1.10 does not answer ping on $BRIDGE"
