@@ -162,6 +162,24 @@ static void test_v2_direct(void)
 	CHECK_STR(vcn_test_log(), "");
 }
 
+/* VO partitions (<resource><partition>/machine/vo-physics</partition>):
+ * libvirt's ".partition" directories, systemd's nested slices. */
+static void test_locate_partition(void)
+{
+	struct vcn_cgroup_vm vm;
+	struct vcn_vmsample s;
+
+	CHECK_INT(vcn_cgroup_locate(data("cgroup/v1"), "/machine/vo-physics", 5, "p-1", &vm), ==, 0);
+	CHECK(strstr(vm.cpu, "/cpu/machine/vo-physics.partition/qemu-5-p-1.libvirt-qemu") != NULL);
+	CHECK_INT(vcn_cgroup_locate(data("cgroup/v2"), "/machine/vo-physics", 5, "p-1", &vm), ==, 0);
+	CHECK(strstr(vm.unified, "/machine.slice/machine-vo\\x2dphysics.slice/"
+			     "machine-qemu\\x2d5\\x2dp\\x2d1.scope/libvirt") != NULL);
+	vcn_vmsample_reset(&s);
+	CHECK_INT(vcn_cgroup_read(&vm, NULL, &s), ==, 0);
+	CHECK_INT(s.cpu_time_ns, ==, 42000);
+	CHECK_STR(vcn_test_log(), "");
+}
+
 static void test_locate_missing(void)
 {
 	struct vcn_cgroup_vm vm;
@@ -289,6 +307,7 @@ int main(int argc, char **argv)
 		VCN_TEST(test_v1_cpuacct_blkio),
 		VCN_TEST(test_v2_systemd),
 		VCN_TEST(test_v2_direct),
+		VCN_TEST(test_locate_partition),
 		VCN_TEST(test_locate_missing),
 		VCN_TEST(test_read_u64),
 		VCN_TEST(test_read_keys),
