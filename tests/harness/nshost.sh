@@ -10,15 +10,19 @@
 # /var/lib/libvirt, /var/log/libvirt and /var/cache/libvirt, bound from
 # $VCN_SCRATCH/nshost/NAME/{etc,run,lib,log,cache}; paths under $VCN_SCRATCH are
 # shared by all hosts, which is what makes shared-storage live migration work.
-# Each libvirtd runs in its own child cgroup (per hierarchy), so two hosts never
-# create the same machine cgroup (libvirt names them qemu-ID-NAME; IDs restart at 1
-# on every libvirtd) and per-host limits stay apart.
+# Each libvirtd runs in its own child cgroup (per hierarchy, under the caller's) and
+# cgroup namespace, so its machines land in .../vcn-nshost-<netns>/machine/...: two
+# hosts never share a machine cgroup (libvirt names them qemu-ID-NAME and IDs
+# restart at 1 on every libvirtd) and per-host limits stay apart.
+# Machine-wide state in $VCN_NSHOST_STATE: subnet reservations and a cache of qemu
+# capabilities (saves ~7 s per libvirtd start).
 #
 #   vcn_nshost_up NAME INDEX   start host NAME; sets VCN_NSHOST_URI_<INDEX> and
 #                              VCN_NSHOST_ADDR_<INDEX>; cleanup is registered
 #   vcn_nshost_uri NAME        print qemu+tcp://ADDR/system (works in subshells)
 #   vcn_nshost_addr NAME       print ADDR
 #   vcn_nshost_exec NAME CMD.. run CMD in the host's network + mount namespace
+#   vcn_nshost_guest_pid NAME GUEST   PID of GUEST's qemu on that host
 #   vcn_nshost_down NAME       stop it now (idempotent; cleanup calls it too)
 
 # Machine-wide reservations of test subnets: one directory per taken N.
@@ -191,6 +195,19 @@ while IFS=: read -r _ ctrls path; do
 	done
 	echo $$ >"$cg/cgroup.procs" || true
 done <<<"$own"
+exec unshare -C bash -c "$VCN_NSHOST_LAUNCHER2" launcher2
+'
+# Second stage, in a new cgroup namespace rooted at the per-host cgroups: remount
+# every cgroup hierarchy so libvirtd sees only its subtree; libvirt places machines
+# at absolute paths (/machine/qemu-ID-NAME), which now land inside this host.
+# shellcheck disable=SC2016
+VCN_NSHOST_LAUNCHER2='
+set -eu
+# The kernel refuses to stack a hierarchy on its own mount: unmount (here only) first.
+findmnt -rn -t cgroup,cgroup2 -o TARGET,FSTYPE,OPTIONS | while read -r t fs o; do
+	umount -l "$t"
+	mount -t "$fs" -o "$o" "$fs" "$t"
+done
 virtlogd -d -p /run/libvirt/virtlogd.pid -f /etc/libvirt/virtlogd.conf
 libvirtd -d -l -p /run/libvirt/libvirtd.pid -f /etc/libvirt/libvirtd.conf
 '
@@ -199,6 +216,9 @@ libvirtd -d -l -p /run/libvirt/libvirtd.pid -f /etc/libvirt/libvirtd.conf
 # libvirtd answers over TCP from the main namespace.
 vcn_nshost_up() {
 	local name=$1 index=$2 n d ns veth addr uri
+	# NAME ends up in a netns name, a cgroup name and paths: keep it short and plain.
+	case "$name" in '' | *[!a-z0-9]*) vcn_fail "nshost: name '$name': use a-z, 0-9" ;; esac
+	[ "${#name}" -le 16 ] || vcn_fail "nshost: name '$name' longer than 16"
 	case "$index" in '' | *[!0-9]*) vcn_fail "nshost: INDEX '$index' is not a number" ;; esac
 	[ "$index" -le 200 ] || vcn_fail "nshost: INDEX '$index' > 200"
 	vcn_need_cmd ip nsenter unshare flock findmnt libvirtd virtlogd virsh
@@ -231,6 +251,7 @@ vcn_nshost_up() {
 	vcn_nshost_write_conf "$d" "$addr"
 	vcn_nshost_caps_seed "$d"
 	nsenter --net="/run/netns/$ns" unshare -m --propagation private \
+		env VCN_NSHOST_LAUNCHER2="$VCN_NSHOST_LAUNCHER2" \
 		bash -c "$VCN_NSHOST_LAUNCHER" launcher "$d" "vcn-nshost-$ns" \
 		>"$d/launcher.log" 2>&1 ||
 		{ cat "$d/launcher.log" >&2; vcn_fail "nshost: cannot start libvirtd for '$name'"; }
@@ -251,6 +272,14 @@ vcn_nshost_exec() {
 	shift
 	pid=$(cat "$d/run/libvirtd.pid")
 	nsenter -t "$pid" -n -m -- "$@"
+}
+
+# vcn_nshost_guest_pid NAME GUEST: PID of GUEST's qemu on host NAME (libvirt's own pid
+# file), e.g. to read /proc/PID/cgroup; fails when the host does not run it.
+vcn_nshost_guest_pid() {
+	local f
+	f="$(vcn_nshost_dir "$1")/run/qemu/$2.pid"
+	[ -s "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null && cat "$f"
 }
 
 # vcn_nshost_qemu_pids DIR: PIDs of the guests this host's libvirtd started, from its

@@ -54,6 +54,11 @@ st=$(dom_state "$B")
 [ "$st" = running ] || vcn_fail "guest on B is '$st', want running"
 st=$(dom_state "$A")
 [ "$st" = absent ] || vcn_fail "guest still known on A ('$st')"
+! vcn_nshost_guest_pid a "$GUEST" >/dev/null || vcn_fail "a qemu of the guest is still alive on A"
+pid=$(vcn_nshost_guest_pid b "$GUEST") || vcn_fail "no qemu of the guest on B"
+# B's machine cgroup is B's own (hosts must not share qemu-ID-NAME cgroups).
+grep -q "/vcn-nshost-vcn-b-[0-9]*/machine/" "/proc/$pid/cgroup" ||
+	vcn_fail "guest's qemu on B is not in B's cgroups: $(tr '\n' ' ' <"/proc/$pid/cgroup")"
 
 c0=$(vcn_guest_stat "$GUEST" cpu.time)
 t0=$(date +%s%N)
