@@ -62,8 +62,7 @@ vcn_libvirtd_up() {
 		vcn_libvirt_conf_set "$d/$f.conf" log_outputs "\"3:file:$d/$f.log\""
 	done
 	# Registered before starting, so a half-started pair is stopped too.
-	vcn_on_exit "vcn_stop_pidfile '$d/virtlogd.pid' virtlogd"
-	vcn_on_exit "vcn_stop_pidfile '$d/libvirtd.pid' libvirtd"
+	vcn_on_exit "vcn_libvirtd_down '$d'"
 	# The daemons must not inherit the lock fd: they would hold it past our exit.
 	virtlogd -d -p "$d/virtlogd.pid" -f "$d/virtlogd.conf" {VCN_LIBVIRTD_LOCK_FD}>&- ||
 		vcn_fail "virtlogd: cannot start"
@@ -72,6 +71,25 @@ vcn_libvirtd_up() {
 	vcn_wait_for 30 virsh -c qemu:///system version ||
 		{ grep -E ' (error|warning) ' "$d/libvirtd.log" | tail -n 10 >&2; vcn_fail "libvirtd: qemu:///system does not answer"; }
 	vcn_log "libvirtd: started (pid $(cat "$d/libvirtd.pid"), virtlogd pid $(cat "$d/virtlogd.pid"))"
+}
+
+# vcn_libvirtd_down DIR: stop the libvirtd + virtlogd we started in DIR. We hold the
+# lock, so whatever still runs on it is ours (e.g. guests vcnd launched): stop those
+# guests and networks first, or their qemu and dnsmasq would outlive libvirtd.
+vcn_libvirtd_down() {
+	local d=$1 x
+	if [ -s "$d/libvirtd.pid" ] && virsh -c qemu:///system version >/dev/null 2>&1; then
+		for x in $(vcn_virsh qemu:///system list --name 2>/dev/null); do
+			vcn_log "libvirtd: destroying leftover guest $x"
+			vcn_virsh qemu:///system destroy "$x" >/dev/null 2>&1 || true
+		done
+		for x in $(vcn_virsh qemu:///system net-list --name 2>/dev/null); do
+			vcn_log "libvirtd: destroying leftover network $x"
+			vcn_virsh qemu:///system net-destroy "$x" >/dev/null 2>&1 || true
+		done
+	fi
+	vcn_stop_pidfile "$d/libvirtd.pid" libvirtd
+	vcn_stop_pidfile "$d/virtlogd.pid" virtlogd
 }
 
 # vcn_libvirt_conf_set FILE KEY VALUE: libvirt confs are "key = value"; replace, don't stack.
