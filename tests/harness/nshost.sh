@@ -1,4 +1,5 @@
 # vcn test harness: simulated libvirt hosts on one machine. Source after common.sh.
+# shellcheck shell=bash
 #
 # Each "host" is one libvirtd (+ its own virtlogd) in its own network namespace and
 # private mount namespace, reachable at qemu+tcp://ADDR/system. A test run gets one
@@ -40,7 +41,7 @@ vcn_nshost_uri() { printf 'qemu+tcp://%s/system\n' "$(vcn_nshost_addr "$1")"; }
 vcn_nshost_conf_set() {
 	local f=$1 k=$2 v=$3
 	touch "$f"
-	sed -i "/^[[:space:]]*$k[[:space:]]*=/d" "$f"
+	sed -i "/^[[:space:]]*${k}[[:space:]]*=/d" "$f"
 	printf '%s = %s\n' "$k" "$v" >>"$f"
 }
 
@@ -48,7 +49,7 @@ vcn_nshost_conf_set() {
 vcn_nshost_subnet_free() {
 	local net="$VCN_NSHOST_PREFIX.$1"
 	[ -z "$(ip -4 -o addr show to "$net.0/24")" ] &&
-		[ -z "$(ip -4 route show to match "$net.1" | grep -v '^default')" ] &&
+		! ip -4 route show to match "$net.1" | grep -qv '^default' &&
 		! ip link show "vcnbr$1" >/dev/null 2>&1
 }
 
@@ -71,7 +72,7 @@ vcn_nshost_net_init() {
 				owner=$(cat "$VCN_NSHOST_STATE/$n/owner" 2>/dev/null || true)
 				[ -n "$owner" ] && kill -0 "$owner" 2>/dev/null && continue
 				ip link show "vcnbr$n" >/dev/null 2>&1 && continue
-				rm -rf "$VCN_NSHOST_STATE/$n"
+				rm -rf "${VCN_NSHOST_STATE:?}/$n"
 			fi
 			vcn_nshost_subnet_free "$n" || continue
 			mkdir "$VCN_NSHOST_STATE/$n"
@@ -162,6 +163,11 @@ vcn_nshost_caps_keep() {
 VCN_NSHOST_LAUNCHER='
 set -eu
 d=$1 tag=$2
+# The daemons outlive this test step: they must not hold its lock files or pipes.
+for f in /proc/$$/fd/*; do
+	n=${f##*/}
+	[ "$n" -gt 2 ] && eval "exec $n>&-" 2>/dev/null || true
+done
 for m in etc:/etc/libvirt run:/run/libvirt lib:/var/lib/libvirt log:/var/log/libvirt cache:/var/cache/libvirt; do
 	mount --bind "$d/${m%%:*}" "${m#*:}"
 done
@@ -322,7 +328,9 @@ vcn_nshost_down() {
 	vcn_stop_pid "$vld" "virtlogd@$name"
 	if [ -f "$d/cgroups" ]; then
 		while IFS= read -r cg; do
-			[ -d "$cg" ] && find "$cg" -depth -type d -exec rmdir {} + 2>/dev/null || true
+			if [ -d "$cg" ]; then
+				find "$cg" -depth -type d -exec rmdir {} + 2>/dev/null || true
+			fi
 		done <"$d/cgroups"
 	fi
 	ip link del "$(cat "$d/veth")" 2>/dev/null || true
