@@ -96,7 +96,7 @@ vcn_libvirtd_down() {
 vcn_libvirt_conf_set() {
 	local f=$1 k=$2 v=$3
 	touch "$f"
-	sed -i "/^[[:space:]]*$k[[:space:]]*=/d" "$f"
+	sed -i "/^[[:space:]]*${k}[[:space:]]*=/d" "$f"
 	printf '%s = %s\n' "$k" "$v" >>"$f"
 }
 
@@ -128,13 +128,19 @@ vcn_net_up() {
 	[ "${#br}" -le 15 ] || vcn_fail "bridge '$br' longer than 15 characters"
 	addr=${cidr%/*}
 	prefix=${cidr#*/}
-	vcn_valid_ipv4 "$addr" && [ "$prefix" != "$cidr" ] || vcn_fail "network '$name': '$cidr' is not ADDR/PREFIX"
+	if ! vcn_valid_ipv4 "$addr" || [ "$prefix" = "$cidr" ]; then
+		vcn_fail "network '$name': '$cidr' is not ADDR/PREFIX"
+	fi
 	case "$prefix" in '' | *[!0-9]*) vcn_fail "network '$name': bad prefix '$prefix'" ;; esac
-	[ "$prefix" -ge 8 ] && [ "$prefix" -le 30 ] || vcn_fail "network '$name': prefix $prefix not in 8..30"
+	if [ "$prefix" -lt 8 ] || [ "$prefix" -gt 30 ]; then
+		vcn_fail "network '$name': prefix $prefix not in 8..30"
+	fi
 	if [ -n "$range" ]; then
 		lo=${range%-*}
 		hi=${range#*-}
-		vcn_valid_ipv4 "$lo" && vcn_valid_ipv4 "$hi" || vcn_fail "network '$name': bad DHCP range '$range'"
+		if ! vcn_valid_ipv4 "$lo" || ! vcn_valid_ipv4 "$hi"; then
+			vcn_fail "network '$name': bad DHCP range '$range'"
+		fi
 	fi
 	if ip link show "$br" >/dev/null 2>&1; then
 		vcn_fail "network '$name': bridge $br already exists (leftover of an earlier run?)"
@@ -187,7 +193,7 @@ vcn_guest_dir() { printf '%s/guests/%s\n' "$VCN_SCRATCH" "$1"; }
 # Boots a transient guest on a fresh qcow2 overlay of the base disk; the guest's
 # hostname is NAME. Destroy and overlay removal are registered for exit.
 vcn_guest_start() {
-	local name=$1 workload= ip= vcpus=1 mem=128 net= uri=$VCN_LIBVIRT_URI extra= type d
+	local name=$1 workload='' ip='' vcpus=1 mem=128 net='' uri=$VCN_LIBVIRT_URI extra='' type d
 	local domxml="$VCN_BUILD/tests/harness/vcn-domxml" cmdline
 	local -a args
 	vcn_valid_name guest "$name"
@@ -281,7 +287,7 @@ vcn_guest_destroy() {
 	fi
 	if [ -s "$d/qemu.pid" ]; then
 		pid=$(cat "$d/qemu.pid")
-		if tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -q "guest=$name[, ]"; then
+		if tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -q "guest=${name}[, ]"; then
 			vcn_stop_pid "$pid" "qemu@$name"
 		fi
 	fi
