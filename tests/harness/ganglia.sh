@@ -51,6 +51,9 @@ vcn_pid_owns_port() {
 	ss -Hlnp -"$proto" "sport = :$port" | grep -Eq "pid=(${kids}${pid}),"
 }
 
+# _vcn_owns_or_died PID PORT PROTO: stop waiting once the daemon holds the port or has exited.
+_vcn_owns_or_died() { vcn_pid_owns_port "$@" || ! kill -0 "$1" 2>/dev/null; }
+
 # _vcn_start_checked NAME PORTSPEC PIDFILE CMD...: run CMD (which starts NAME and
 # writes its PID to PIDFILE), then wait until that PID owns every port
 # in PORTSPEC ("t:PORT u:PORT ..."). Returns 1 (daemon stopped) if it does not
@@ -65,7 +68,8 @@ _vcn_start_checked() {
 	vcn_on_exit "vcn_stop_pid $pid $name"
 	for spec in $ports; do
 		ok=
-		vcn_wait_for 15 vcn_pid_owns_port "$pid" "${spec#*:}" "${spec%%:*}" && ok=1
+		vcn_wait_for 15 _vcn_owns_or_died "$pid" "${spec#*:}" "${spec%%:*}" &&
+			vcn_pid_owns_port "$pid" "${spec#*:}" "${spec%%:*}" && ok=1
 		if [ -z "$ok" ]; then
 			vcn_log "$name (pid $pid) does not own port ${spec#*:}/${spec%%:*}"
 			vcn_stop_pid "$pid" "$name"

@@ -62,10 +62,11 @@ get() {
 page_has() { get "$1" "$VCN_SCRATCH/page" && grep -Eq "$2" "$VCN_SCRATCH/page"; }
 # graph_has_data URL_SUFFIX OUT: the PNG has plotted data (rrdtool needs two steps of data).
 graph_has_data() { get "$1" "$2" && vcn_png_has_data "$2"; }
-# json_has_numbers URL_SUFFIX: graph.php json export holds numeric datapoints.
+# json_has_numbers URL_SUFFIX [N]: graph.php json export holds N (1) numeric datapoints.
 json_has_numbers() {
 	get "$1" "$VCN_SCRATCH/json" &&
-		jq -e '[.[].datapoints[] | .[0] | select(type == "number")] | length > 0' "$VCN_SCRATCH/json" >/dev/null
+		jq -e --argjson n "${2:-1}" '[.[].datapoints[] | .[0] | select(type == "number")] | length >= $n' \
+			"$VCN_SCRATCH/json" >/dev/null
 }
 
 vcn_ganglia_up "$CL"
@@ -88,6 +89,8 @@ vcn_wait_for 30 page_has "?c=$CL" 'vm-a' || vcn_fail "cluster page does not list
 G="c=$CL&h=vm-a&m=vm_cpu_pct&r=hour&z=medium"
 # the last 4 minutes only: a minute of data is a few pixels wide on an hour graph
 win() { echo "cs=$(($(date +%s) - 240))&ce=$(($(date +%s) + 10))"; }
+# three RRD steps stored, so the graphs below show more than one point
+vcn_wait_for 60 json_has_numbers "graph.php?$G&$(win)&json=1" 3 || vcn_fail "graph.php?$G&json=1: < 3 numbers"
 vcn_wait_for 60 graph_has_data "graph.php?$G&$(win)" "$ART/03-ganglia-web-graph.png" ||
 	vcn_fail "graph.php?$G&$(win) shows no data"
 vcn_log "graph.php plots data (kept as $ART/03-ganglia-web-graph.png)"
