@@ -251,7 +251,8 @@ vcn_guest_wait_ready() {
 	[ -f "$d/started" ] || vcn_fail "guest '$name' was not started"
 	start=$(cat "$d/started")
 	while :; do
-		line=$(grep -a -m1 "^VCN-READY $name " "$d/console.log" 2>/dev/null | tr -d '\r') || true
+		line=$(tr -d '\r' 2>/dev/null <"$d/console.log" |
+			awk -v p="VCN-READY $name " 'index($0, p) == 1 { print; exit }') || true
 		now=$(date +%s%N)
 		if [ -n "$line" ]; then
 			printf '%s\n' "$line" >"$d/ready"
