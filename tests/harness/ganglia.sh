@@ -18,6 +18,7 @@
 #   VCN_GMOND_CONF      gmond.conf (gmetric and modules read its send channel)
 #   VCN_GMOND_PORT      gmond UDP receive port = TCP XML port (127.0.0.1)
 #   VCN_GMOND_D         directory whose *.conf gmond includes (project modules)
+#   VCN_GANGLIA_MODDIR  where gmond's stock modules (modcpu.so ...) live
 #   VCN_GMETAD_XML_PORT, VCN_GMETAD_INTERACTIVE_PORT   gmetad (0.0.0.0)
 #   VCN_RRD_DIR         gmetad's rrd_rootdir
 #   VCN_WEB_PORT        nginx (127.0.0.1)
@@ -33,8 +34,8 @@ VCN_GANGLIA_HOST_DMAX=${VCN_GANGLIA_HOST_DMAX:-120}
 # vcn_free_port: print a loopback port that nothing uses for TCP or UDP right now.
 # Below the ephemeral range (32768+) so outgoing connections cannot take it.
 vcn_free_port() {
-	local p i
-	for i in $(seq 200); do
+	local p _
+	for _ in $(seq 200); do
 		p=$((10000 + (RANDOM * 32768 + RANDOM) % 22000))
 		ss -Hantu "sport = :$p" | grep -q . && continue
 		echo "$p"
@@ -59,7 +60,7 @@ _vcn_owns_or_died() { vcn_pid_owns_port "$@" || ! kill -0 "$1" 2>/dev/null; }
 # in PORTSPEC ("t:PORT u:PORT ..."). Returns 1 (daemon stopped) if it does not
 # within 15 s, so the caller can retry on other ports.
 _vcn_start_checked() {
-	local name=$1 ports=$2 pidfile=$3 pid= spec ok
+	local name=$1 ports=$2 pidfile=$3 pid='' spec ok
 	shift 3
 	"$@" || { vcn_log "$name: start command failed: $*"; return 1; }
 	vcn_wait_for 10 test -s "$pidfile" || true
@@ -233,9 +234,13 @@ vcn_ganglia_up() {
 	VCN_RRD_DIR=$VCN_GANGLIA_DIR/rrds
 	VCN_PHP_LOG=$VCN_GANGLIA_DIR/log/php-errors.log
 	VCN_NGINX_LOG=$VCN_GANGLIA_DIR/log/nginx-error.log
-	export VCN_GANGLIA_CLUSTER VCN_GANGLIA_DIR VCN_GMOND_CONF VCN_GMOND_D VCN_RRD_DIR VCN_PHP_LOG VCN_NGINX_LOG
+	export VCN_GANGLIA_MODDIR VCN_GANGLIA_CLUSTER VCN_GANGLIA_DIR VCN_GMOND_CONF VCN_GMOND_D VCN_RRD_DIR VCN_PHP_LOG VCN_NGINX_LOG
 	# gmond resolves a relative module path against its build-time libdir only
-	VCN_GANGLIA_MODDIR=$(dirname "$(ls /usr/lib/*/ganglia/modcpu.so /usr/lib/ganglia/modcpu.so 2>/dev/null | head -n 1)")
+	local m
+	VCN_GANGLIA_MODDIR=
+	for m in /usr/lib/*/ganglia/modcpu.so /usr/lib/ganglia/modcpu.so; do
+		[ -f "$m" ] && { VCN_GANGLIA_MODDIR=${m%/modcpu.so}; break; }
+	done
 	[ -f "$VCN_GANGLIA_MODDIR/modcpu.so" ] || vcn_skip "gmond's modcpu.so not found (run scripts/deps)"
 	mkdir -p "$VCN_GANGLIA_DIR"/{run,log,rrds,nginx} "$VCN_GMOND_D"
 	# php-fpm's workers (www-data) write the PHP log and read the RRDs
