@@ -54,7 +54,9 @@ vcn_nshost_subnet_free() {
 }
 
 # vcn_nshost_net_init: once per test run, reserve a subnet number and make the bridge.
-# Reservations whose owner died are reclaimed, so a crashed run blocks nothing.
+# A reservation whose owner died and whose bridge is gone is reclaimed. One whose
+# bridge is still there is left alone: a detached run (vcn_scratch_detach, the demo)
+# outlives its shell, and vcn_scratch_teardown releases it later.
 vcn_nshost_net_init() {
 	local top="$VCN_SCRATCH/nshost" n i owner fd
 	mkdir -p "$top" "$VCN_NSHOST_STATE"
@@ -209,10 +211,21 @@ exec unshare -C bash -c "$VCN_NSHOST_LAUNCHER2" launcher2
 # shellcheck disable=SC2016
 VCN_NSHOST_LAUNCHER2='
 set -eu
+unset VCN_NSHOST_LAUNCHER2
 # The kernel refuses to stack a hierarchy on its own mount: unmount (here only) first.
+# The daemons then move to a leaf, /daemons: on cgroup v2 a cgroup with processes
+# cannot hand controllers to children, and libvirt makes /machine a child of the root.
 findmnt -rn -t cgroup,cgroup2 -o TARGET,FSTYPE,OPTIONS | while read -r t fs o; do
 	umount -l "$t"
-	mount -t "$fs" -o "$o" "$fs" "$t"
+	if ! mount -t "$fs" -o "$o" "$fs" "$t"; then
+		echo "cannot remount $fs on $t: libvirtd runs without it" >&2
+		continue
+	fi
+	mkdir -p "$t/daemons" 2>/dev/null || continue
+	for f in cpuset.cpus cpuset.mems; do
+		[ -f "$t/daemons/$f" ] && [ -z "$(cat "$t/daemons/$f")" ] && cat "$t/$f" >"$t/daemons/$f"
+	done
+	echo $$ >"$t/daemons/cgroup.procs" || true
 done
 virtlogd -d -p /run/libvirt/virtlogd.pid -f /etc/libvirt/virtlogd.conf
 libvirtd -d -l -p /run/libvirt/libvirtd.pid -f /etc/libvirt/libvirtd.conf
@@ -301,6 +314,15 @@ vcn_nshost_qemu_pids() {
 	return 0
 }
 
+# vcn_nshost_pid_of FILE WORD: the PID in FILE if that process is still WORD (a daemon
+# killed hard leaves its pid file, and the number may belong to someone else by now).
+vcn_nshost_pid_of() {
+	local pid
+	pid=$(cat "$1" 2>/dev/null) || return 0
+	tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -q "^$2 " && printf '%s\n' "$pid"
+	return 0
+}
+
 # vcn_nshost_down NAME: destroy its guests, stop its daemons by PID, kill any qemu
 # left, remove its cgroups, veth and namespace. Safe to call twice.
 vcn_nshost_down() {
@@ -316,8 +338,8 @@ vcn_nshost_down() {
 	fi
 	# Each daemon takes ~2 s to exit on TERM: signal both, then wait for each. PIDs
 	# are read once: a daemon removes its own pid file as it exits.
-	lvd=$(cat "$d/run/libvirtd.pid" 2>/dev/null || true)
-	vld=$(cat "$d/run/virtlogd.pid" 2>/dev/null || true)
+	lvd=$(vcn_nshost_pid_of "$d/run/libvirtd.pid" libvirtd)
+	vld=$(vcn_nshost_pid_of "$d/run/virtlogd.pid" virtlogd)
 	for pid in $lvd $vld; do
 		kill -TERM "$pid" 2>/dev/null || true
 	done
