@@ -160,12 +160,27 @@ vcn_net_up() {
 }
 
 # vcn_net_down NAME [URI]: destroy (and undefine, if someone made it persistent).
+# Locally, also drop what libvirt 9.0 leaves under /run/libvirt/network once the
+# network is gone: dnsmasq's pid file (written as nobody, never removed) and the
+# empty per-network ports directory.
 vcn_net_down() {
-	local name=$1 uri=${2:-$VCN_LIBVIRT_URI}
-	vcn_virsh "$uri" net-info "$name" >/dev/null 2>&1 || return 0
-	vcn_virsh "$uri" net-destroy "$name" >/dev/null 2>&1 || true
-	vcn_virsh "$uri" net-undefine "$name" >/dev/null 2>&1 || true
+	local name=$1 uri=${2:-$VCN_LIBVIRT_URI} rd=/run/libvirt/network pid
+	if vcn_virsh "$uri" net-info "$name" >/dev/null 2>&1; then
+		vcn_virsh "$uri" net-destroy "$name" >/dev/null 2>&1 || true
+		vcn_virsh "$uri" net-undefine "$name" >/dev/null 2>&1 || true
+	fi
+	[ "$uri" = qemu:///system ] || return 0
+	vcn_virsh "$uri" net-info "$name" >/dev/null 2>&1 && return 0
+	pid=$(cat "$rd/$name.pid" 2>/dev/null || true)
+	# libvirt TERMs dnsmasq without waiting for it.
+	if [ -n "$pid" ] && vcn_wait_for 5 vcn_pid_gone "$pid"; then
+		rm -f "$rd/$name.pid"
+	fi
+	rmdir "$rd/$name/ports" "$rd/$name" 2>/dev/null || true
 }
+
+# vcn_pid_gone PID: true once no process has that PID.
+vcn_pid_gone() { ! kill -0 "$1" 2>/dev/null; }
 
 # vcn_guest_image: build the guest image if inputs changed (cheap when up to date).
 vcn_guest_image() {
