@@ -287,7 +287,8 @@ vcn_ganglia_up() {
 	vcn_log "php-fpm up (pid $fpm)"
 
 	for try in 1 2 3; do
-		VCN_WEB_PORT=$(vcn_free_port) || return 1
+		# The demo asks for a fixed port (VCN_WEB_PORT_WANT) on the first try.
+		if [ "$try" = 1 ] && [ -n "${VCN_WEB_PORT_WANT:-}" ]; then VCN_WEB_PORT=$VCN_WEB_PORT_WANT; else VCN_WEB_PORT=$(vcn_free_port) || return 1; fi
 		_vcn_write_web_conf
 		_vcn_start_checked nginx "t:$VCN_WEB_PORT" \
 			"$VCN_GANGLIA_DIR/run/nginx.pid.child" _vcn_start_nginx && break
