@@ -17,6 +17,7 @@
 
 #include <gm_metric.h>
 #include <ganglia.h>
+#include <libvirt/virterror.h>
 
 #include "collector.h"
 #include "collector_conf.h"
@@ -71,6 +72,15 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wake;
 static bool stopping;
 static g_val_t cache[HM_LAST];
+
+/* libvirt prints every error to stderr unless a handler is set; gmond is
+ * the only libvirt user in its process, so the module may set it globally.
+ * The collector reports what matters once, through the logger. */
+static void quiet_libvirt(void *opaque, virErrorPtr err)
+{
+	(void)opaque;
+	(void)err;
+}
 
 static void to_gmond_log(enum vcn_log_level level, const char *msg, void *opaque)
 {
@@ -184,6 +194,7 @@ static int vcn_init(apr_pool_t *p)
 
 	(void)p;
 	vcn_log_set(to_gmond_log, NULL, VCN_LOG_INFO);
+	virSetErrorFunc(NULL, quiet_libvirt);
 	if (vcn_collector_conf_init(&conf) < 0)
 		return 1;
 	if (apply_params() > 0) {
@@ -215,9 +226,8 @@ static int vcn_init(apr_pool_t *p)
 		return 1;
 	}
 	sampler_started = true;
-	err_msg("vcn_module: sampling '%s' every %llu ms; VM hosts in %s%s", conf.uri,
-		(unsigned long long)conf.interval_ms, "spoof range, named by ",
-		vcn_hostname_mode_name(conf.hostname));
+	err_msg("vcn_module: sampling '%s' every %llu ms; VM hosts named by %s", conf.uri,
+		(unsigned long long)conf.interval_ms, vcn_hostname_mode_name(conf.hostname));
 	return 0;
 }
 

@@ -198,7 +198,7 @@ int vcn_vmpublish(const struct vcn_vmmetrics *m, const char *phys_host, bool per
 	rc |= addf(out, m->cpu_user, "%", "cpu", "CPU user", "cpu_user");
 	rc |= addf(out, m->cpu_system, "%", "cpu", "CPU system", "cpu_system");
 	rc |= addf(out, m->cpu_idle, "%", "cpu", "CPU idle", "cpu_idle");
-	rc |= addf(out, m->cpu_steal, "%", "cpu", "CPU steal (run-queue delay)", "cpu_steal");
+	rc |= addf(out, m->cpu_steal, "%", "cpu", "CPU steal: run-queue delay", "cpu_steal");
 	rc |= addf(out, m->cpu_wio, "%", "cpu", "CPU wio", "cpu_wio");
 	rc |= addf(out, m->cpu_used, "CPUs", "vcn_cpu", "Host CPUs used by the VM", "vcn_cpu_used");
 	/* "load": vCPUs running or runnable on average, the hypervisor's view */

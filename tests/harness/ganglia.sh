@@ -202,7 +202,9 @@ EOF
 
 # _vcn_start_gmond: gmond in the foreground as our child (its PID is known, errors land in the log).
 _vcn_start_gmond() {
-	gmond -f -c "$VCN_GMOND_CONF" </dev/null >>"$VCN_GANGLIA_DIR/log/gmond.log" 2>&1 &
+	# A module built with ASan/UBSan needs their runtimes first in gmond (not built with them).
+	env ${VCN_GMOND_PRELOAD:+LD_PRELOAD="$VCN_GMOND_PRELOAD"} ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0}" \
+		gmond -f -c "$VCN_GMOND_CONF" </dev/null >>"$VCN_GANGLIA_DIR/log/gmond.log" 2>&1 &
 	echo $! >"$VCN_GANGLIA_DIR/run/gmond.pid"
 }
 
@@ -385,3 +387,30 @@ vcn_chromium_dom() {
 vcn_png_has_data() {
 	python3 "$VCN_TOP/tests/harness/png-stats.py" --has-data "$1"
 }
+
+# vcn_gmond_vcn_module [KEY=VALUE...]: enable the project's vcn_module in the test
+# gmond: the shipped conf.d snippet (gmond-modules/vcn.conf) with the module path
+# of this build and the given params replacing or adding to the snippet's. Call
+# before vcn_ganglia_up, or call vcn_gmond_restart afterwards.
+vcn_gmond_vcn_module() {
+	local so="$VCN_BUILD/gmond-modules/.libs/modvcn.so" kv k v params=''
+	[ -f "$so" ] || vcn_skip "$so not built (run make)"
+	mkdir -p "${VCN_GMOND_D:-$VCN_SCRATCH/gmond.d}"
+	for kv in "$@"; do
+		k=${kv%%=*}
+		v=${kv#*=}
+		params+="    param $k { value = \"$v\" }"$'\n'
+	done
+	awk -v so="$so" -v params="$params" '
+		/^ *param [a-z_]+ \{/ { k = $2; if (index(params, "param " k " {")) next }
+		/^ *path = / { sub(/"[^"]*"/, "\"" so "\"") }
+		/^ *name = "vcn_module"/ { print; printf "%s", params; next }
+		{ print }' "$VCN_TOP/gmond-modules/vcn.conf" >"${VCN_GMOND_D:-$VCN_SCRATCH/gmond.d}/vcn.conf"
+	if ldd "$so" | grep -q libasan; then
+		VCN_GMOND_PRELOAD="$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libubsan.so)"
+		export VCN_GMOND_PRELOAD
+	fi
+}
+
+# vcn_gmond_pid: the test gmond's PID.
+vcn_gmond_pid() { cat "$VCN_GANGLIA_DIR/run/gmond.pid"; }
