@@ -414,3 +414,46 @@ vcn_gmond_vcn_module() {
 
 # vcn_gmond_pid: the test gmond's PID.
 vcn_gmond_pid() { cat "$VCN_GANGLIA_DIR/run/gmond.pid"; }
+
+# vcn_gmond_sender NAME IP [KEY=VALUE...]: a hypervisor's gmond that only sends
+# (deaf) to the test stack's gmond, as host NAME (override_hostname/ip), with
+# vcn_module loaded with the given params (e.g. uri=qemu+tcp://ADDR/system).
+# Several of them stand for several hypervisors feeding one cluster. Stopped by
+# PID at exit. Prints nothing; its log is $VCN_GANGLIA_DIR/log/gmond-NAME.log.
+vcn_gmond_sender() {
+	local name=$1 ip=$2 d="$VCN_GANGLIA_DIR/sender-$1" pid
+	shift 2
+	mkdir -p "$d/conf.d"
+	VCN_GMOND_D="$d/conf.d" vcn_gmond_vcn_module "$@"
+	cat >"$d/gmond.conf" <<CONF
+/* vcn test: hypervisor "$name" sending to the stack's gmond on :$VCN_GMOND_PORT */
+globals {
+  daemonize = no
+  setuid = no
+  debug_level = 0
+  mute = no
+  deaf = yes
+  host_dmax = 0
+  cleanup_threshold = 300
+  gexec = no
+  send_metadata_interval = 15
+  override_hostname = "$name"
+  override_ip = "$ip"
+}
+cluster { name = "$VCN_GANGLIA_CLUSTER" }
+udp_send_channel { host = 127.0.0.1  port = $VCN_GMOND_PORT  ttl = 1 }
+modules {
+  module { name = "core_metrics" }
+}
+include ('$d/conf.d/*.conf')
+collection_group { collect_once = yes  time_threshold = 20  metric { name = "heartbeat" } }
+CONF
+	env ${VCN_GMOND_PRELOAD:+LD_PRELOAD="$VCN_GMOND_PRELOAD"} ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0}" \
+		gmond -f -c "$d/gmond.conf" </dev/null >>"$VCN_GANGLIA_DIR/log/gmond-$name.log" 2>&1 &
+	pid=$!
+	echo "$pid" >"$d/gmond.pid"
+	vcn_on_exit "vcn_stop_pidfile '$d/gmond.pid' gmond-$name"
+	sleep 0.5
+	kill -0 "$pid" 2>/dev/null || { cat "$VCN_GANGLIA_DIR/log/gmond-$name.log" >&2; vcn_fail "gmond $name exited"; }
+	vcn_log "gmond sender $name up (pid $pid)"
+}
