@@ -62,6 +62,66 @@ static void worker_disconnect(struct vcn_collector *c)
 	}
 }
 
+static bool needs_meta(const struct vcn_collector_conf *conf)
+{
+	return conf->hostname == VCN_HOSTNAME_METADATA || conf->address == VCN_ADDRESS_METADATA;
+}
+
+/* Grow *@p (elements of @size) to hold @n; returns 0 or -ENOMEM. */
+static int reserve(void **p, size_t *cap, size_t n, size_t size)
+{
+	void *q;
+
+	if (n <= *cap)
+		return 0;
+	q = realloc(*p, n * size);
+	if (!q)
+		return -ENOMEM;
+	*p = q;
+	*cap = n;
+	return 0;
+}
+
+/* Worker: the vcn metadata of each sampled domain, fetched once per domain
+ * (at most 32 new ones per pass, so a host full of new VMs cannot stall a
+ * pass), forgotten when the domain is gone; result aligned with ds.vms. */
+static void worker_fetch_meta(struct vcn_collector *c)
+{
+	unsigned fetched = 0;
+	uint64_t pass = ++c->meta_pass;
+	size_t i, j;
+
+	if (reserve((void **)&c->ds_meta, &c->ds_meta_cap, c->ds.n, sizeof(*c->ds_meta)) < 0)
+		return;
+	for (i = 0; i < c->ds.n; i++) {
+		const uint8_t *u = c->ds.vms[i].uuid;
+
+		for (j = 0; j < c->meta_n; j++)
+			if (memcmp(c->meta_cache[j].uuid, u, VCN_UUID_LEN) == 0)
+				break;
+		if (j == c->meta_n) {
+			if (fetched >= 32 ||
+			    reserve((void **)&c->meta_cache, &c->meta_cap, c->meta_n + 1, sizeof(*c->meta_cache)) < 0) {
+				memset(&c->ds_meta[i], 0, sizeof(c->ds_meta[i]));
+				continue;
+			}
+			memcpy(c->meta_cache[j].uuid, u, VCN_UUID_LEN);
+			/* absent metadata is normal (a VM vcn did not launch): leave it empty */
+			vcn_dommeta_fetch(c->conn, u, &c->meta_cache[j].meta);
+			c->meta_n++;
+			fetched++;
+		}
+		c->meta_cache[j].pass = pass;
+		c->ds_meta[i] = c->meta_cache[j].meta;
+	}
+	for (j = 0; j < c->meta_n;) {
+		if (c->meta_cache[j].pass == pass)
+			j++;
+		else
+			c->meta_cache[j] = c->meta_cache[--c->meta_n];
+	}
+}
+
 /* One sampling pass in the worker: (re)connect if needed, then bulk stats. */
 static int worker_sample(struct vcn_collector *c)
 {
@@ -96,6 +156,8 @@ static int worker_sample(struct vcn_collector *c)
 		}
 	}
 	rc = vcn_domstats_sample(c->conn, &c->ds);
+	if (rc >= 0 && needs_meta(c->conf))
+		worker_fetch_meta(c);
 	if (rc == -ENOTCONN || (rc < 0 && virConnectIsAlive(c->conn) != 1)) {
 		worker_disconnect(c);
 		c->retry_at_ns = 0; /* first reconnect right away, then back off */
@@ -184,8 +246,13 @@ void vcn_collector_stop(struct vcn_collector *c)
 	vcn_domstats_free(&c->ds);
 	free(c->vms);
 	free(c->scratch);
+	free(c->meta_cache);
+	free(c->ds_meta);
+	free(c->scratch_meta);
 	c->vms = NULL;
 	c->scratch = NULL;
+	c->meta_cache = NULL;
+	c->ds_meta = c->scratch_meta = NULL;
 	c->n = c->cap = c->scratch_cap = 0;
 }
 
@@ -218,18 +285,20 @@ static int fetch_libvirt(struct vcn_collector *c)
 	}
 	rc = c->result_rc;
 	if (rc >= 0) {
-		if (c->ds.n > c->scratch_cap) {
-			struct vcn_vmsample *p = realloc(c->scratch, c->ds.n * sizeof(*p));
-
-			if (!p) {
-				pthread_mutex_unlock(&c->lock);
-				return -ENOMEM;
-			}
-			c->scratch = p;
-			c->scratch_cap = c->ds.n;
+		if (reserve((void **)&c->scratch, &c->scratch_cap, c->ds.n, sizeof(*c->scratch)) < 0) {
+			pthread_mutex_unlock(&c->lock);
+			return -ENOMEM;
 		}
 		if (c->ds.n)
 			memcpy(c->scratch, c->ds.vms, c->ds.n * sizeof(*c->scratch));
+		if (needs_meta(c->conf) && c->ds.n) {
+			if (reserve((void **)&c->scratch_meta, &c->scratch_meta_cap, c->ds.n,
+				    sizeof(*c->scratch_meta)) < 0 || c->ds_meta_cap < c->ds.n) {
+				pthread_mutex_unlock(&c->lock);
+				return -ENOMEM;
+			}
+			memcpy(c->scratch_meta, c->ds_meta, c->ds.n * sizeof(*c->scratch_meta));
+		}
 		rc = (int)c->ds.n;
 	}
 	pthread_mutex_unlock(&c->lock);
@@ -257,17 +326,26 @@ static bool ip_taken(const struct vcn_collector *c, const struct vcn_collected_v
 }
 
 /* Ganglia identity of a new VM: host name by the configured mode, spoof
- * address from its UUID; a (rare) clash with a VM of this host moves the
- * newcomer to the next derived address, with a warning. */
-static void name_vm(struct vcn_collector *c, struct vcn_collected_vm *vm)
+ * address from its metadata or its UUID; a (rare) clash of derived
+ * addresses on this host moves the newcomer to the next one, with a
+ * warning. @meta may be NULL. Fixed for the VM's life in the collector. */
+static void name_vm(struct vcn_collector *c, struct vcn_collected_vm *vm, const struct vcn_dommeta *meta)
 {
 	char u[VCN_UUID_STRLEN];
 
 	if (c->conf->hostname == VCN_HOSTNAME_UUID) {
 		vcn_uuid_format(vm->uuid, u);
 		memcpy(vm->host, u, sizeof(u));
+	} else if (c->conf->hostname == VCN_HOSTNAME_METADATA && meta && meta->hostname[0]) {
+		memcpy(vm->host, meta->hostname, sizeof(meta->hostname));
 	} else {
 		memcpy(vm->host, vm->name, sizeof(vm->host));
+	}
+	if (c->conf->address == VCN_ADDRESS_METADATA && meta && meta->address[0]) {
+		memcpy(vm->ip, meta->address, sizeof(meta->address));
+		if (ip_taken(c, vm))
+			vcn_warn("VM '%s': its address %s is already another VM's Ganglia key", vm->name, vm->ip);
+		return;
 	}
 	for (vm->ip_attempt = 0; vm->ip_attempt < 16; vm->ip_attempt++) {
 		vcn_ip4_format(vcn_spoof_ip_derive(&c->conf->spoof_range, vm->uuid, vm->ip_attempt), vm->ip);
@@ -277,7 +355,8 @@ static void name_vm(struct vcn_collector *c, struct vcn_collected_vm *vm)
 	}
 }
 
-static struct vcn_collected_vm *add_vm(struct vcn_collector *c, const struct vcn_vmsample *s)
+static struct vcn_collected_vm *add_vm(struct vcn_collector *c, const struct vcn_vmsample *s,
+				       const struct vcn_dommeta *meta)
 {
 	struct vcn_collected_vm *vm;
 
@@ -298,7 +377,7 @@ static struct vcn_collected_vm *add_vm(struct vcn_collector *c, const struct vcn
 	memcpy(vm->uuid, s->uuid, VCN_UUID_LEN);
 	vm->id = s->id;
 	vm->cg_id = -1;
-	name_vm(c, vm);
+	name_vm(c, vm, meta);
 	vcn_info("VM '%s' appears as Ganglia host %s:%s", vm->name, vm->ip, vm->host);
 	return vm;
 }
@@ -349,7 +428,7 @@ static void merge_libvirt(struct vcn_collector *c, size_t n)
 			continue;
 		vm = find_vm(c, s->uuid);
 		if (!vm)
-			vm = add_vm(c, s);
+			vm = add_vm(c, s, needs_meta(c->conf) ? &c->scratch_meta[i] : NULL);
 		if (vm)
 			update_vm(c, vm, s);
 	}

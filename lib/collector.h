@@ -14,6 +14,7 @@
 
 #include "cgroup.h"
 #include "collector_conf.h"
+#include "dommeta.h"
 #include "domstats.h"
 #include "netaddr.h"
 #include "vmmetrics.h"
@@ -37,6 +38,12 @@ struct vcn_collected_vm {
 	unsigned ntaps;
 	char taps[VCN_VMSAMPLE_MAX_NICS][VCN_VMSAMPLE_DEV_MAX];
 	uint64_t seen_tick;
+};
+
+struct vcn_meta_entry {
+	uint8_t uuid[VCN_UUID_LEN];
+	struct vcn_dommeta meta;
+	uint64_t pass;                      /* last sampling pass that saw the domain */
 };
 
 struct vcn_collector {
@@ -63,6 +70,13 @@ struct vcn_collector {
 	uint64_t retry_at_ns;
 	struct vcn_vmsample *scratch;       /* tick()'s copy of the worker's result */
 	size_t scratch_cap;
+	/* vcn metadata, when host_name or spoof_address use it: fetched by the
+	 * worker once per domain, aligned with ds.vms / scratch */
+	struct vcn_meta_entry *meta_cache;  /* worker's */
+	size_t meta_n, meta_cap;
+	uint64_t meta_pass;
+	struct vcn_dommeta *ds_meta, *scratch_meta;
+	size_t ds_meta_cap, scratch_meta_cap;
 };
 
 int vcn_collector_start(struct vcn_collector *c, const struct vcn_collector_conf *conf);

@@ -15,6 +15,7 @@
 static const char *const hostname_names[VCN_HOSTNAME_LAST] = {
 	[VCN_HOSTNAME_NAME] = "name",
 	[VCN_HOSTNAME_UUID] = "uuid",
+	[VCN_HOSTNAME_METADATA] = "metadata",
 };
 
 static const char *const address_names[VCN_ADDRESS_LAST] = {
@@ -22,7 +23,7 @@ static const char *const address_names[VCN_ADDRESS_LAST] = {
 	[VCN_ADDRESS_METADATA] = "metadata",
 };
 
-/* "name" or "uuid"; "?" when out of range. */
+/* "name", "uuid" or "metadata"; "?" when out of range. */
 const char *vcn_hostname_mode_name(enum vcn_hostname_mode m)
 {
 	return (unsigned)m < VCN_HOSTNAME_LAST ? hostname_names[m] : "?";
@@ -122,8 +123,12 @@ static int set_enum(unsigned *out, const char *const *names, unsigned n, const c
 			return 0;
 		}
 	}
-	vcn_err("param '%s': '%s' is not one of: %s%s%s", key, value, names[0], n > 1 ? ", " : "",
-		n > 1 ? names[1] : "");
+	char list[128] = "";
+	size_t used = 0;
+
+	for (i = 0; i < n && used < sizeof(list); i++)
+		used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s", i ? ", " : "", names[i]);
+	vcn_err("param '%s': '%s' is not one of: %s", key, value, list);
 	return -EINVAL;
 }
 

@@ -13,6 +13,7 @@
 enum vcn_hostname_mode {
 	VCN_HOSTNAME_NAME, /* libvirt domain name */
 	VCN_HOSTNAME_UUID, /* domain UUID */
+	VCN_HOSTNAME_METADATA, /* <vcn:hostname> in the domain's metadata, else its name */
 	VCN_HOSTNAME_LAST
 };
 

@@ -62,6 +62,7 @@ static xmlNodePtr child_with(xmlNodePtr parent, const char *name, const char *at
 static int check_spec(const struct vcn_domspec *s)
 {
 	uint8_t mac[6];
+	uint32_t ip;
 
 	if (!vcn_name_valid(s->name)) {
 		vcn_err("domain name '%s' is not valid (1-63 of [A-Za-z0-9._-])", s->name ? s->name : "");
@@ -85,6 +86,14 @@ static int check_spec(const struct vcn_domspec *s)
 	}
 	if (s->mac && vcn_parse_mac(s->mac, mac) < 0) {
 		vcn_err("domain '%s': MAC '%s' is not a unicast aa:bb:cc:dd:ee:ff address", s->name, s->mac);
+		return -EINVAL;
+	}
+	if (s->hostname && !vcn_name_valid(s->hostname)) {
+		vcn_err("domain '%s': hostname '%s' is not valid (1-63 of [A-Za-z0-9._-])", s->name, s->hostname);
+		return -EINVAL;
+	}
+	if (s->address && vcn_parse_ipv4(s->address, &ip) < 0) {
+		vcn_err("domain '%s': address '%s' is not a dotted-quad IPv4 address", s->name, s->address);
 		return -EINVAL;
 	}
 	if (s->partition && s->partition[0] != '/') {
@@ -117,7 +126,7 @@ static void add_metadata(xmlNodePtr dom, const struct vcn_domspec *s)
 	xmlNsPtr ns;
 	char created[32];
 
-	if (!s->vo && !s->created)
+	if (!s->vo && !s->created && !s->hostname && !s->address)
 		return;
 	meta = child(dom, "metadata", NULL);
 	vcn = xmlNewChild(meta, NULL, BAD_CAST "vcn", NULL);
@@ -125,6 +134,10 @@ static void add_metadata(xmlNodePtr dom, const struct vcn_domspec *s)
 	xmlSetNs(vcn, ns);
 	if (s->vo)
 		xmlNewTextChild(vcn, ns, BAD_CAST "vo", BAD_CAST s->vo);
+	if (s->hostname)
+		xmlNewTextChild(vcn, ns, BAD_CAST "hostname", BAD_CAST s->hostname);
+	if (s->address)
+		xmlNewTextChild(vcn, ns, BAD_CAST "address", BAD_CAST s->address);
 	if (s->created) {
 		snprintf(created, sizeof(created), "%lld", (long long)s->created);
 		xmlNewTextChild(vcn, ns, BAD_CAST "created", BAD_CAST created);

@@ -34,6 +34,8 @@ struct vcn_domspec {
 	const char *console;    /* serial console written to this file */
 	const char *partition;  /* <resource><partition>, e.g. "/machine/vo-physics" */
 	const char *vo;         /* recorded in <metadata> */
+	const char *hostname;   /* the guest's hostname, recorded in <metadata> */
+	const char *address;    /* the guest's IPv4, recorded in <metadata> (Ganglia host key) */
 	time_t created;         /* recorded in <metadata>; 0: omitted */
 };
 

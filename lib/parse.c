@@ -155,6 +155,17 @@ int vcn_parse_mac(const char *s, uint8_t mac[6])
 	return 0;
 }
 
+/* "10.1.2.3" into a host-order address (strict dotted quad, inet_pton). */
+int vcn_parse_ipv4(const char *s, uint32_t *addr)
+{
+	struct in_addr in;
+
+	if (!s || inet_pton(AF_INET, s, &in) != 1)
+		return -EINVAL;
+	*addr = ntohl(in.s_addr);
+	return 0;
+}
+
 /* "10.1.2.3/24" into a host-order address and a prefix length 0..32. */
 int vcn_parse_ipv4_cidr(const char *s, uint32_t *addr, unsigned *prefix)
 {

@@ -14,6 +14,7 @@ int vcn_parse_bool(const char *s, bool *out);
 int vcn_parse_duration_ms(const char *s, uint64_t *out_ms);
 int vcn_parse_size(const char *s, uint64_t *out_bytes);
 int vcn_parse_mac(const char *s, uint8_t mac[6]);
+int vcn_parse_ipv4(const char *s, uint32_t *addr);
 int vcn_parse_ipv4_cidr(const char *s, uint32_t *addr, unsigned *prefix);
 bool vcn_name_valid(const char *s);
 const char *vcn_parse_strerror(int rc);

@@ -246,8 +246,10 @@ vcn_guest_start() {
 	[ -z "$extra" ] || cmdline+=" $extra"
 	args=(--name "$name" --type "$type" --vcpus "$vcpus" --memory-mib "$mem"
 		--kernel "$VCN_GUEST_OUT/vmlinuz" --initrd "$VCN_GUEST_OUT/initrd.img"
-		--cmdline "$cmdline" --disk "$d/overlay.qcow2" --console "$d/console.log")
+		--cmdline "$cmdline" --disk "$d/overlay.qcow2" --console "$d/console.log" --hostname "$name")
 	[ -z "$net" ] || args+=(--network "$net")
+	# a static address is recorded in the domain's vcn metadata (Ganglia can key the VM by it)
+	case "$ip" in '' | dhcp) ;; *) args+=(--address "${ip%/*}") ;; esac
 	"$domxml" "${args[@]}" >"$d/domain.xml" || vcn_fail "guest '$name': vcn-domxml failed"
 	date +%s%N >"$d/started"
 	vcn_virsh "$uri" create "$d/domain.xml" >/dev/null || vcn_fail "guest '$name': virsh create failed"

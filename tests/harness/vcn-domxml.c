@@ -18,7 +18,8 @@ static void usage(FILE *f)
 	fputs("usage: vcn-domxml --name NAME --type kvm|qemu|test [--vcpus N] [--memory-mib M]\n"
 	      "                  [--kernel P [--initrd P] [--cmdline S]] [--disk P] [--disk-cache MODE]\n"
 	      "                  [--network NET] [--mac MAC] [--console P] [--uuid U]\n"
-	      "                  [--partition /machine/X] [--vo VO] [--created EPOCH]\n", f);
+	      "                  [--partition /machine/X] [--vo VO] [--created EPOCH]\n"
+	      "                  [--hostname H] [--address IPV4]\n", f);
 }
 
 /* Parse an unsigned option value or exit with "--opt: 'value': why". */
@@ -52,6 +53,8 @@ int main(int argc, char **argv)
 		{ "uuid", required_argument, NULL, 'u' },
 		{ "partition", required_argument, NULL, 'p' },
 		{ "vo", required_argument, NULL, 'v' },
+		{ "hostname", required_argument, NULL, 'H' },
+		{ "address", required_argument, NULL, 'A' },
 		{ "created", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -84,6 +87,8 @@ int main(int argc, char **argv)
 		case 'u': spec.uuid = optarg; break;
 		case 'p': spec.partition = optarg; break;
 		case 'v': spec.vo = optarg; break;
+		case 'H': spec.hostname = optarg; break;
+		case 'A': spec.address = optarg; break;
 		case 'T':
 			if (vcn_parse_u64(optarg, 0, INT64_MAX, &created) < 0) {
 				fprintf(stderr, "vcn-domxml: --created: '%s': not a number of seconds\n", optarg);

@@ -75,7 +75,7 @@ echo $! >"$VCN_SCRATCH/run/sink.pid"
 vcn_on_exit "vcn_stop_pidfile '$VCN_SCRATCH/run/sink.pid' sink"
 
 VCN_GANGLIA_HOST_DMAX=40
-vcn_gmond_vcn_module interval=${INTERVAL}s libvirt_timeout=2s dmax=20s metadata_interval=10s phys_host=hv-04
+vcn_gmond_vcn_module interval=${INTERVAL}s libvirt_timeout=2s dmax=20s metadata_interval=10s phys_host=hv-04 spoof_address=metadata
 vcn_ganglia_up "$CLUSTER"
 
 vcn_guest_start g-cpu --workload cpu=1 --ip "$SUB.10/24" --network "$NET"
@@ -126,6 +126,8 @@ steal=$(xml_metric g-cpu cpu_steal)
 vcn_log "g-cpu steal $steal % (three busy guests on 2 cores)"
 vcn_wait_for $((3 * INTERVAL)) eval '[ "$(xml_now; xml_metric "$(phys)" vcn_vms)" = 3 ]' ||
 	vcn_fail "vcn_vms is '$(xml_metric "$(phys)" vcn_vms)', want 3"
+grep -q '<HOST NAME="g-cpu" IP="10.250.4.10"' "$VCN_SCRATCH/gmond.xml" ||
+	vcn_fail "g-cpu is not keyed by its own address (spoof_address=metadata)"
 [ "$(xml_metric g-cpu vcn_phys_host)" = hv-04 ] || vcn_fail "g-cpu vcn_phys_host is '$(xml_metric g-cpu vcn_phys_host)'"
 
 # --- gmetad, RRDs, web --------------------------------------------------------

@@ -94,6 +94,44 @@ static void test_uuid_host_names(void)
 	vcn_collector_conf_free(&conf);
 }
 
+/* host_name=metadata and spoof_address=metadata take <vcn:hostname> and
+ * <vcn:address>; invalid ones fall back to the name and the derived address. */
+static void test_metadata_identity(void)
+{
+	struct vcn_collector_conf conf;
+	struct vcn_collector c;
+	size_t i;
+	int seen = 0;
+
+	conf_for(&conf, node_uri());
+	CHECK_INT(vcn_collector_conf_set(&conf, "host_name", "metadata"), ==, 0);
+	CHECK_INT(vcn_collector_conf_set(&conf, "spoof_address", "metadata"), ==, 0);
+	CHECK_INT(vcn_collector_start(&c, &conf), ==, 0);
+	CHECK_INT(vcn_collector_tick(&c), ==, 3);
+	for (i = 0; i < c.n; i++) {
+		if (strcmp(c.vms[i].name, "vo1-a") == 0) {
+			CHECK_STR(c.vms[i].host, "alpha");
+			CHECK_STR(c.vms[i].ip, "10.9.8.7");
+			seen++;
+		} else if (strcmp(c.vms[i].name, "vo1-b") == 0) {
+			CHECK_STR(c.vms[i].host, "vo1-b");
+			CHECK(strncmp(c.vms[i].ip, "10.9.8.", 7) != 0);
+			seen++;
+		} else {
+			CHECK_STR(c.vms[i].host, c.vms[i].name); /* no metadata at all */
+		}
+	}
+	CHECK_INT(seen, ==, 2);
+	CHECK(vcn_test_log_has("metadata hostname 'bad host name' is not a valid name"));
+	CHECK(vcn_test_log_has("metadata address '10.9.8.999' is not an IPv4 address"));
+	/* the next tick fetches nothing again (cached per domain) */
+	CHECK_INT(c.meta_n, ==, 3);
+	CHECK_INT(vcn_collector_tick(&c), ==, 3);
+	CHECK_INT(c.meta_n, ==, 3);
+	vcn_collector_stop(&c);
+	vcn_collector_conf_free(&conf);
+}
+
 static void test_dead_uri_does_not_block(void)
 {
 	struct vcn_collector_conf conf;
@@ -147,7 +185,7 @@ int main(int argc, char **argv)
 {
 	static const struct vcn_test tests[] = {
 		VCN_TEST(test_finds_running_vms), VCN_TEST(test_addresses_stable_across_restarts),
-		VCN_TEST(test_uuid_host_names), VCN_TEST(test_dead_uri_does_not_block),
+		VCN_TEST(test_uuid_host_names), VCN_TEST(test_metadata_identity), VCN_TEST(test_dead_uri_does_not_block),
 		VCN_TEST(test_gone_vm_is_forgotten), { NULL, NULL },
 	};
 

@@ -77,8 +77,21 @@ static void test_host_name(void)
 	CHECK_INT(vcn_collector_conf_set(&c, "host_name", "uuid"), ==, 0);
 	CHECK_INT(c.hostname, ==, VCN_HOSTNAME_UUID);
 	CHECK_INT(vcn_collector_conf_set(&c, "host_name", "fqdn"), ==, -EINVAL);
-	CHECK(vcn_test_log_has("param 'host_name': 'fqdn' is not one of: name, uuid"));
+	CHECK(vcn_test_log_has("param 'host_name': 'fqdn' is not one of: name, uuid, metadata"));
+	CHECK_INT(vcn_collector_conf_set(&c, "host_name", "metadata"), ==, 0);
+	CHECK_INT(c.hostname, ==, VCN_HOSTNAME_METADATA);
 	CHECK_STR(vcn_hostname_mode_name(VCN_HOSTNAME_LAST), "?");
+}
+
+static void test_spoof_address(void)
+{
+	fresh();
+	CHECK_INT(c.address, ==, VCN_ADDRESS_UUID);
+	CHECK_INT(vcn_collector_conf_set(&c, "spoof_address", "metadata"), ==, 0);
+	CHECK_INT(c.address, ==, VCN_ADDRESS_METADATA);
+	CHECK_INT(vcn_collector_conf_set(&c, "spoof_address", "dhcp"), ==, -EINVAL);
+	CHECK(vcn_test_log_has("param 'spoof_address': 'dhcp' is not one of: uuid, metadata"));
+	CHECK_INT(c.address, ==, VCN_ADDRESS_METADATA);
 }
 
 static void test_spoof_range(void)
@@ -128,7 +141,7 @@ int main(int argc, char **argv)
 {
 	static const struct vcn_test tests[] = {
 		VCN_TEST(test_defaults), VCN_TEST(test_interval), VCN_TEST(test_timeouts_and_dmax),
-		VCN_TEST(test_filters), VCN_TEST(test_host_name), VCN_TEST(test_spoof_range),
+		VCN_TEST(test_filters), VCN_TEST(test_host_name), VCN_TEST(test_spoof_address), VCN_TEST(test_spoof_range),
 		VCN_TEST(test_bool_and_paths), VCN_TEST(test_unknown_and_long), { NULL, NULL },
 	};
 

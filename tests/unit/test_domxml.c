@@ -16,6 +16,7 @@ static const struct vcn_domspec tcg_guest = {
 	.cmdline = "console=ttyS0 quiet vcn.hostname=physics-1 vcn.workload=cpu=2",
 	.disk = "/var/lib/vcn/scratch/physics-1.qcow2", .network = "vcn-test",
 	.console = "/var/log/vcn/physics-1.console", .vo = "physics", .created = 1795000000,
+	.hostname = "physics-1", .address = "10.250.1.10",
 };
 
 static void check_build(const struct vcn_domspec *spec, const char *golden)
@@ -88,6 +89,8 @@ static void test_invalid_specs(void)
 		{ { .name = "a", .type = VCN_VIRT_QEMU, .vcpus = 1, .memory_mib = 64, .initrd = "/i" }, -EINVAL, "without a kernel" },
 		{ { .name = "a", .type = VCN_VIRT_QEMU, .vcpus = 1, .memory_mib = 64, .mac = "01:00:5e:00:00:01" }, -EINVAL, "MAC '01:00:5e:00:00:01'" },
 		{ { .name = "a", .type = VCN_VIRT_QEMU, .vcpus = 1, .memory_mib = 64, .partition = "machine" }, -EINVAL, "partition 'machine'" },
+		{ { .name = "a", .type = VCN_VIRT_QEMU, .vcpus = 1, .memory_mib = 64, .address = "10.0.0.300" }, -EINVAL, "address '10.0.0.300'" },
+		{ { .name = "a", .type = VCN_VIRT_QEMU, .vcpus = 1, .memory_mib = 64, .hostname = "a b" }, -EINVAL, "hostname 'a b'" },
 	};
 	unsigned i;
 
