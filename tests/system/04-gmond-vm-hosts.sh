@@ -118,7 +118,7 @@ vcn_log "net:  gmond bytes_out $net_got B/s vs tap $tap rx_bytes $net_ref B/s"
 # Tolerances: the module's 5 s windows and ours are not aligned, and under TCG
 # the workloads' rates wobble; each bound is several times the error seen here.
 close_abs "$cpu_got" "$cpu_ref" 20 || vcn_fail "cpu: $cpu_got % is not within 20 points of $cpu_ref %"
-awk -v r="$cpu_ref" 'BEGIN { exit !(r > 50) }' || vcn_fail "cpu: reference $cpu_ref % too low for a busy loop"
+awk -v r="$cpu_ref" 'BEGIN { exit !(r > 20) }' || vcn_fail "cpu: reference $cpu_ref % too low for a busy loop (idle is ~1 %)"
 close_rel "$disk_got" "$disk_ref" 0.35 || vcn_fail "disk: $disk_got B/s is not within 35% of $disk_ref B/s"
 close_rel "$net_got" "$net_ref" 0.35 || vcn_fail "net: $net_got B/s is not within 35% of $net_ref B/s"
 steal=$(xml_metric g-cpu cpu_steal)
