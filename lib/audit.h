@@ -1,0 +1,15 @@
+/* vcn: the append-only audit log of everything vcnd does (JSON lines). */
+#ifndef VCN_AUDIT_H
+#define VCN_AUDIT_H
+
+struct vcn_audit {
+	int fd;
+};
+
+int vcn_audit_open(struct vcn_audit *a, const char *path);
+int vcn_audit_log(struct vcn_audit *a, const char *action, const char *vcn, const char *host,
+		  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void vcn_audit_close(struct vcn_audit *a);
+int vcn_audit_tail(const char *path, unsigned n, char **out);
+
+#endif
