@@ -440,6 +440,10 @@ int main(int argc, char **argv)
 		{ NULL, NULL },
 	};
 
+	/* virTypedParamsAdd*() reset libvirt's thread-local error: without
+	 * virInitialize() its key is unset and another library's slot is freed */
+	if (virInitialize() < 0)
+		return 99;
 	virSetErrorFunc(NULL, quiet);
 	return vcn_test_main(tests, argc, argv);
 }
