@@ -109,15 +109,17 @@ static void publish_cache(void)
 	pthread_mutex_unlock(&lock);
 }
 
-/* Send every running VM as its own host; metadata on the first rounds and
- * every metadata_interval, so a restarted gmond learns the metrics again. */
+/* Send every running VM as its own host. Metadata goes with a VM's first
+ * three rounds (gmond lists a metric only once it has its metadata, and a
+ * new VM's rates appear on its second round) and with every round when
+ * @metadata (each metadata_interval), so a restarted gmond learns them again. */
 static void send_vms(bool metadata)
 {
 	char spoof[VCN_IP4_STRLEN + VCN_VMSAMPLE_NAME_MAX + 1];
 	size_t i;
 
 	for (i = 0; i < coll.n; i++) {
-		const struct vcn_collected_vm *vm = &coll.vms[i];
+		struct vcn_collected_vm *vm = &coll.vms[i];
 
 		if (!vm->publish)
 			continue;
@@ -127,7 +129,8 @@ static void send_vms(bool metadata)
 			continue;
 		}
 		snprintf(spoof, sizeof(spoof), "%s:%s", vm->ip, vm->host);
-		vcn_gsend_host(&gs, spoof, &vals, metadata);
+		vcn_gsend_host(&gs, spoof, &vals, metadata || vm->published < 3);
+		vm->published++;
 	}
 }
 
@@ -135,7 +138,6 @@ static void *sampler_main(void *arg)
 {
 	struct timespec next;
 	uint64_t last_meta = 0, now;
-	unsigned first_rounds = 3;
 
 	(void)arg;
 	clock_gettime(CLOCK_MONOTONIC, &next);
@@ -144,11 +146,9 @@ static void *sampler_main(void *arg)
 		pthread_mutex_unlock(&lock);
 		vcn_collector_tick(&coll);
 		now = vcn_now_ns();
-		if (first_rounds || now - last_meta >= conf.metadata_interval_ms * 1000000u) {
+		if (now - last_meta >= conf.metadata_interval_ms * 1000000u) {
 			send_vms(true);
 			last_meta = now;
-			if (first_rounds)
-				first_rounds--;
 		} else {
 			send_vms(false);
 		}
@@ -178,6 +178,12 @@ static int apply_params(void)
 	for (i = 0; i < vcn_module.module_params_list->nelts; i++)
 		if (vcn_collector_conf_set(&conf, p[i].name, p[i].value) < 0)
 			bad++;
+	if (conf.dmax_s * 1000 < 2 * conf.interval_ms) {
+		vcn_err("param 'dmax': %llu s must be at least two intervals (%llu ms): a running VM's "
+			"metrics would expire between rounds", (unsigned long long)conf.dmax_s,
+			(unsigned long long)conf.interval_ms);
+		bad++;
+	}
 	if (conf.libvirt_timeout_ms >= conf.interval_ms) {
 		vcn_err("param 'libvirt_timeout': %llu ms must be shorter than the interval (%llu ms)",
 			(unsigned long long)conf.libvirt_timeout_ms, (unsigned long long)conf.interval_ms);

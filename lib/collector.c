@@ -341,8 +341,9 @@ static void name_vm(struct vcn_collector *c, struct vcn_collected_vm *vm, const 
 	} else {
 		memcpy(vm->host, vm->name, sizeof(vm->host));
 	}
-	if (c->conf->address == VCN_ADDRESS_METADATA && meta && meta->address[0]) {
-		memcpy(vm->ip, meta->address, sizeof(meta->address));
+	/* the VM's own address, if usable (not 0.0.0.0, broadcast, multicast) */
+	if (c->conf->address == VCN_ADDRESS_METADATA && meta && meta->address[0] &&
+	    vcn_spoof_ip_pick(meta->address, &c->conf->spoof_range, vm->uuid, vm->ip) == 0) {
 		if (ip_taken(c, vm))
 			vcn_warn("VM '%s': its address %s is already another VM's Ganglia key", vm->name, vm->ip);
 		return;

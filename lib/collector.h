@@ -27,6 +27,7 @@ struct vcn_collected_vm {
 	char host[VCN_VMSAMPLE_NAME_MAX];   /* Ganglia host name */
 	char ip[VCN_IP4_STRLEN];            /* Ganglia host key (spoofed) */
 	bool publish;                       /* running: its numbers are sent */
+	unsigned published;                 /* rounds it was sent (metadata goes with the first ones) */
 	struct vcn_vmmetrics m;             /* from the last tick */
 	/* private to the collector */
 	int id;
