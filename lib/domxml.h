@@ -17,6 +17,56 @@ enum vcn_virt_type {
 const char *vcn_virt_type_name(enum vcn_virt_type t);
 int vcn_virt_type_parse(const char *s, enum vcn_virt_type *out);
 
+/* <cpu mode=...>: what the guest CPU is modelled on. */
+enum vcn_cpu_mode {
+	VCN_CPU_MODE_HOST_PASSTHROUGH,
+	VCN_CPU_MODE_HOST_MODEL,
+	VCN_CPU_MODE_CUSTOM,   /* a named model (+ features) */
+	VCN_CPU_MODE_MAXIMUM,  /* everything the hypervisor can give (TCG: qemu's "max") */
+	VCN_CPU_MODE_LAST
+};
+
+const char *vcn_cpu_mode_name(enum vcn_cpu_mode m);
+int vcn_cpu_mode_parse(const char *s, enum vcn_cpu_mode *out);
+
+/* <feature policy=...> */
+enum vcn_cpu_policy {
+	VCN_CPU_POLICY_FORCE,
+	VCN_CPU_POLICY_REQUIRE,
+	VCN_CPU_POLICY_OPTIONAL,
+	VCN_CPU_POLICY_DISABLE,
+	VCN_CPU_POLICY_FORBID,
+	VCN_CPU_POLICY_LAST
+};
+
+const char *vcn_cpu_policy_name(enum vcn_cpu_policy p);
+int vcn_cpu_policy_parse(const char *s, enum vcn_cpu_policy *out);
+
+struct vcn_cpu_feature {
+	const char *name;
+	enum vcn_cpu_policy policy;
+};
+
+/* The <cpu> element. Strings borrowed; NULL means absent. */
+struct vcn_domcpu {
+	enum vcn_cpu_mode mode;
+	const char *model;      /* custom (required), host-model (optional) */
+	const char *fallback;   /* <model fallback=>: "allow" or "forbid" */
+	const char *vendor;     /* custom only */
+	const struct vcn_cpu_feature *features;
+	unsigned nfeatures;
+};
+
+/* The <cputune> element; zero/NULL fields are left out. */
+struct vcn_cputune {
+	const char *const *vcpupin; /* nvcpupin entries, CPU lists ("0-1,4"); NULL entry: not pinned */
+	unsigned nvcpupin;          /* <= vcpus */
+	const char *emulatorpin;    /* CPU list */
+	unsigned long long shares;  /* <shares>: cgroup v1 cpu.shares (2-262144) / v2 weight */
+	unsigned long long global_period; /* <global_period> us, 1000-1000000 */
+	long long global_quota;     /* <global_quota> us, 1000-17592186044415, or -1 (unlimited) */
+};
+
 /* Everything a VCN domain needs. Strings are borrowed; NULL means "absent". */
 struct vcn_domspec {
 	const char *name;       /* required, vcn_name_valid() */
@@ -37,6 +87,8 @@ struct vcn_domspec {
 	const char *hostname;   /* the guest's hostname, recorded in <metadata> */
 	const char *address;    /* the guest's IPv4, recorded in <metadata> (Ganglia host key) */
 	time_t created;         /* recorded in <metadata>; 0: omitted */
+	const struct vcn_domcpu *cpu;         /* NULL: no <cpu> (the hypervisor's default model) */
+	const struct vcn_cputune *cputune;    /* NULL: no <cputune> */
 };
 
 int vcn_domxml_build(const struct vcn_domspec *spec, char **xml_out);

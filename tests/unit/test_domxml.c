@@ -74,6 +74,135 @@ static void test_mac_is_derived_and_stable(void)
 	free(b);
 }
 
+static const char *const pins_2[] = { "0", "1" };
+static const struct vcn_cputune tune_2 = {
+	.vcpupin = pins_2, .nvcpupin = 2, .emulatorpin = "0-1",
+	.shares = 2048, .global_period = 100000, .global_quota = 150000,
+};
+static const struct vcn_domcpu cpu_maximum = { .mode = VCN_CPU_MODE_MAXIMUM };
+
+/* TCG guest with what TCG offers for "host-passthrough" and a full <cputune>. */
+static void test_cpu_and_cputune(void)
+{
+	struct vcn_domspec s = tcg_guest;
+
+	s.cpu = &cpu_maximum;
+	s.cputune = &tune_2;
+	check_build(&s, "domxml/tcg-cpu-cputune.xml");
+}
+
+static void test_custom_cpu_partial_pins(void)
+{
+	static const struct vcn_cpu_feature feats[] = {
+		{ "pdpe1gb", VCN_CPU_POLICY_REQUIRE }, { "hle", VCN_CPU_POLICY_DISABLE }, { "avx512f", VCN_CPU_POLICY_OPTIONAL },
+	};
+	static const struct vcn_domcpu cpu = {
+		.mode = VCN_CPU_MODE_CUSTOM, .model = "Skylake-Server-IBRS", .fallback = "forbid", .vendor = "Intel",
+		.features = feats, .nfeatures = 3,
+	};
+	static const char *const pins[] = { "2,18", NULL, "4-5" };
+	static const struct vcn_cputune tune = { .vcpupin = pins, .nvcpupin = 3, .global_quota = -1 };
+	struct vcn_domspec s = {
+		.name = "bio-13", .type = VCN_VIRT_KVM, .vcpus = 4, .memory_mib = 2048,
+		.disk = "/srv/vcn/bio-13.qcow2", .cpu = &cpu, .cputune = &tune,
+	};
+
+	check_build(&s, "domxml/kvm-custom-cpu.xml");
+}
+
+static void test_invalid_cpu_specs(void)
+{
+	static const struct vcn_domcpu no_model = { .mode = VCN_CPU_MODE_CUSTOM };
+	static const struct vcn_domcpu bad_fallback = { .mode = VCN_CPU_MODE_CUSTOM, .model = "qemu64", .fallback = "maybe" };
+	static const struct vcn_domcpu model_with_pt = { .mode = VCN_CPU_MODE_HOST_PASSTHROUGH, .model = "qemu64" };
+	static const struct vcn_domcpu bad_mode = { .mode = VCN_CPU_MODE_LAST };
+	static const struct vcn_cpu_feature nameless[] = { { NULL, VCN_CPU_POLICY_REQUIRE } };
+	static const struct vcn_domcpu bad_feature = { .mode = VCN_CPU_MODE_CUSTOM, .model = "qemu64", .features = nameless, .nfeatures = 1 };
+	static const char *const bad_pin[] = { "0-x" };
+	static const struct vcn_cputune t_pin = { .vcpupin = bad_pin, .nvcpupin = 1 };
+	static const char *const three[] = { "0", "0", "0" };
+	static const struct vcn_cputune t_many = { .vcpupin = three, .nvcpupin = 3 };
+	static const struct vcn_cputune t_emu = { .emulatorpin = "" };
+	static const struct vcn_cputune t_shares = { .shares = 1 };
+	static const struct vcn_cputune t_period = { .global_period = 999 };
+	static const struct vcn_cputune t_quota = { .global_quota = 500 };
+	static const struct {
+		const struct vcn_domcpu *cpu;
+		const struct vcn_cputune *tune;
+		int rc;
+		const char *msg;
+	} cases[] = {
+		{ &no_model, NULL, -EINVAL, "'custom' needs a model" },
+		{ &bad_fallback, NULL, -EINVAL, "fallback 'maybe'" },
+		{ &model_with_pt, NULL, -EINVAL, "model 'qemu64' given with mode 'host-passthrough'" },
+		{ &bad_mode, NULL, -EINVAL, "unknown CPU mode" },
+		{ &bad_feature, NULL, -EINVAL, "CPU feature 0 ''" },
+		{ NULL, &t_pin, -EINVAL, "vcpupin 0 cpuset '0-x'" },
+		{ NULL, &t_many, -ERANGE, "3 vcpupin entries for 2 vCPUs" },
+		{ NULL, &t_emu, -EINVAL, "emulatorpin cpuset ''" },
+		{ NULL, &t_shares, -ERANGE, "shares 1 out of range" },
+		{ NULL, &t_period, -ERANGE, "global_period 999" },
+		{ NULL, &t_quota, -ERANGE, "global_quota 500" },
+	};
+	unsigned i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct vcn_domspec s = { .name = "a", .type = VCN_VIRT_QEMU, .vcpus = 2, .memory_mib = 64,
+					 .cpu = cases[i].cpu, .cputune = cases[i].tune };
+		char *xml = (char *)"untouched";
+
+		vcn_test_log_reset();
+		CHECK_INT(vcn_domxml_build(&s, &xml), ==, cases[i].rc);
+		CHECK(xml == NULL);
+		if (!vcn_test_log_has(cases[i].msg))
+			vcn_test_fail(__FILE__, __LINE__, "case %u: log lacks '%s': %s", i, cases[i].msg, vcn_test_log());
+	}
+}
+
+static void test_cpu_names(void)
+{
+	enum vcn_cpu_mode m;
+	enum vcn_cpu_policy p;
+
+	CHECK_INT(vcn_cpu_mode_parse("maximum", &m), ==, 0);
+	CHECK_INT(m, ==, VCN_CPU_MODE_MAXIMUM);
+	CHECK_INT(vcn_cpu_mode_parse("host", &m), ==, -EINVAL);
+	CHECK_INT(vcn_cpu_policy_parse("forbid", &p), ==, 0);
+	CHECK_INT(p, ==, VCN_CPU_POLICY_FORBID);
+	CHECK_INT(vcn_cpu_policy_parse(NULL, &p), ==, -EINVAL);
+	CHECK(vcn_cpu_mode_name(VCN_CPU_MODE_LAST) == NULL);
+	CHECK(vcn_cpu_policy_name(VCN_CPU_POLICY_LAST) == NULL);
+}
+
+/* libvirt keeps our pins and tuning (test:/// driver). */
+static void test_libvirt_accepts_cputune(void)
+{
+	struct vcn_domspec s = { .name = "t-tune", .type = VCN_VIRT_TEST, .vcpus = 2, .memory_mib = 64,
+				 .cputune = &tune_2 };
+	virConnectPtr conn = virConnectOpen("test:///default");
+	virDomainPtr dom = NULL;
+	char *xml = NULL, *back = NULL;
+
+	CHECK(conn != NULL);
+	CHECK_INT(vcn_domxml_build(&s, &xml), ==, 0);
+	if (conn && xml) {
+		dom = virDomainCreateXML(conn, xml, 0);
+		CHECK(dom != NULL);
+	}
+	if (dom) {
+		back = virDomainGetXMLDesc(dom, 0);
+		CHECK(back && strstr(back, "<vcpupin vcpu='1' cpuset='1'/>"));
+		CHECK(back && strstr(back, "<emulatorpin cpuset='0-1'/>"));
+		CHECK(back && strstr(back, "<shares>2048</shares>"));
+		CHECK_INT(virDomainDestroy(dom), ==, 0);
+		virDomainFree(dom);
+	}
+	free(back);
+	free(xml);
+	if (conn)
+		virConnectClose(conn);
+}
+
 static void test_invalid_specs(void)
 {
 	static const struct {
@@ -153,7 +282,9 @@ int main(int argc, char **argv)
 		VCN_TEST(test_tcg_direct_kernel), VCN_TEST(test_kvm_disk_boot),
 		VCN_TEST(test_test_driver_minimal), VCN_TEST(test_escaping),
 		VCN_TEST(test_mac_is_derived_and_stable), VCN_TEST(test_invalid_specs),
-		VCN_TEST(test_virt_type_names), VCN_TEST(test_libvirt_accepts), { NULL, NULL },
+		VCN_TEST(test_virt_type_names), VCN_TEST(test_libvirt_accepts), VCN_TEST(test_cpu_and_cputune),
+		VCN_TEST(test_custom_cpu_partial_pins), VCN_TEST(test_invalid_cpu_specs), VCN_TEST(test_cpu_names),
+		VCN_TEST(test_libvirt_accepts_cputune), { NULL, NULL },
 	};
 
 	return vcn_test_main(tests, argc, argv);
