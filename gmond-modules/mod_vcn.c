@@ -192,13 +192,35 @@ static int apply_params(void)
 	return bad;
 }
 
+static void stop_sampler(void)
+{
+	if (!sampler_started)
+		return;
+	pthread_mutex_lock(&lock);
+	stopping = true;
+	pthread_cond_broadcast(&wake);
+	pthread_mutex_unlock(&lock);
+	pthread_join(sampler, NULL);
+	sampler_started = false;
+}
+
+/* Runs before APR destroys gmond's pool's children, among them our send
+ * pool: the sampler must not be sending then (it crashed gmond at exit). */
+static apr_status_t pre_cleanup(void *data)
+{
+	(void)data;
+	stop_sampler();
+	gs.pool = NULL; /* APR destroys it with its parent */
+	gs.channels = NULL;
+	return APR_SUCCESS;
+}
+
 static int vcn_init(apr_pool_t *p)
 {
 	pthread_condattr_t ca;
 	unsigned interval_s, i;
 	int rc;
 
-	(void)p;
 	vcn_log_set(to_gmond_log, NULL, VCN_LOG_INFO);
 	virSetErrorFunc(NULL, quiet_libvirt);
 	if (vcn_collector_conf_init(&conf) < 0)
@@ -214,7 +236,7 @@ static int vcn_init(apr_pool_t *p)
 		MMETRIC_INIT_METADATA(&metric_info[i], p);
 		MMETRIC_ADD_METADATA(&metric_info[i], MGROUP, "vcn");
 	}
-	if (vcn_gsend_open(&gs, (Ganglia_gmond_config)vcn_module.config_file,
+	if (vcn_gsend_open(&gs, (Ganglia_pool)p, (Ganglia_gmond_config)vcn_module.config_file,
 			   4 * interval_s, (unsigned)conf.dmax_s) < 0)
 		return 1;
 	snprintf(cache[HM_SOURCE].str, sizeof(cache[HM_SOURCE].str), "none");
@@ -232,6 +254,7 @@ static int vcn_init(apr_pool_t *p)
 		return 1;
 	}
 	sampler_started = true;
+	apr_pool_pre_cleanup_register(p, NULL, pre_cleanup);
 	err_msg("vcn_module: sampling '%s' every %llu ms; VM hosts named by %s", conf.uri,
 		(unsigned long long)conf.interval_ms, vcn_hostname_mode_name(conf.hostname));
 	return 0;
@@ -239,14 +262,7 @@ static int vcn_init(apr_pool_t *p)
 
 static void vcn_cleanup(void)
 {
-	if (sampler_started) {
-		pthread_mutex_lock(&lock);
-		stopping = true;
-		pthread_cond_broadcast(&wake);
-		pthread_mutex_unlock(&lock);
-		pthread_join(sampler, NULL);
-		sampler_started = false;
-	}
+	stop_sampler();
 	vcn_collector_stop(&coll);
 	vcn_mvals_free(&vals);
 	vcn_gsend_close(&gs);

@@ -11,13 +11,17 @@
 #include "log.h"
 
 /* Open send channels from an already parsed gmond config (a module's
- * config_file). @tmax/@dmax apply to every metric sent. Returns 0 or -EIO. */
-int vcn_gsend_open(struct vcn_gsend *g, Ganglia_gmond_config config, unsigned tmax, unsigned dmax)
+ * config_file), in a sub-pool of @parent (NULL: a root pool). A module
+ * passes gmond's pool: APR then destroys ours with it, and the module must
+ * stop sending before that (a pre-cleanup on the parent). @tmax/@dmax apply
+ * to every metric sent. Returns 0 or -EIO. */
+int vcn_gsend_open(struct vcn_gsend *g, Ganglia_pool parent, Ganglia_gmond_config config, unsigned tmax,
+		   unsigned dmax)
 {
 	memset(g, 0, sizeof(*g));
 	g->tmax = tmax;
 	g->dmax = dmax;
-	g->pool = Ganglia_pool_create(NULL);
+	g->pool = Ganglia_pool_create(parent);
 	if (!g->pool) {
 		vcn_err("cannot create an APR pool for sending metrics");
 		return -ENOMEM;
@@ -41,7 +45,7 @@ int vcn_gsend_open_file(struct vcn_gsend *g, const char *gmond_conf, unsigned tm
 		vcn_err("cannot read gmond config '%s'", gmond_conf);
 		return -EINVAL;
 	}
-	return vcn_gsend_open(g, cfg, tmax, dmax);
+	return vcn_gsend_open(g, NULL, cfg, tmax, dmax);
 }
 
 static int send_one(struct vcn_gsend *g, const char *spoof, const struct vcn_mval *v, bool heartbeat,

@@ -16,7 +16,8 @@ struct vcn_gsend {
 	unsigned long sent, failed;
 };
 
-int vcn_gsend_open(struct vcn_gsend *g, Ganglia_gmond_config config, unsigned tmax, unsigned dmax);
+int vcn_gsend_open(struct vcn_gsend *g, Ganglia_pool parent, Ganglia_gmond_config config, unsigned tmax,
+		   unsigned dmax);
 int vcn_gsend_open_file(struct vcn_gsend *g, const char *gmond_conf, unsigned tmax, unsigned dmax);
 int vcn_gsend_host(struct vcn_gsend *g, const char *spoof, const struct vcn_mvals *vals, bool metadata);
 void vcn_gsend_close(struct vcn_gsend *g);

@@ -252,7 +252,7 @@ vcn_nshost_up() {
 	veth="vcn${n}h$index"
 	addr="$VCN_NSHOST_PREFIX.$n.$((10 + index))"
 	uri="qemu+tcp://$addr/system"
-	mkdir -p "$d"/{etc,run,lib,log,cache}
+	mkdir -p "$d"/{etc,run,lib,log,cache} "$d/lib/dnsmasq" "$d/lib/network"
 	printf '%s\n' "$addr" >"$d/addr"
 	printf '%s\n' "$ns" >"$d/netns"
 	printf '%s\n' "$veth" >"$d/veth"

@@ -32,7 +32,7 @@
 
 #include <libvirt/virterror.h>
 
-#include "limits.h"
+#include "vmlimits.h"
 #include "log.h"
 
 static const char *const mech_names[VCN_NETLIMIT_LAST] = {

@@ -15,7 +15,7 @@
 #include <libvirt/virterror.h>
 
 #include "harness.h"
-#include "limits.h"
+#include "vmlimits.h"
 
 static void action(struct vcn_fair_action *a, enum vcn_fair_resource r, const char *dev,
 		   uint64_t v)
@@ -89,7 +89,7 @@ static void test_params_golden(void)
 	CHECK_INT(vcn_limits_iface_params(&a, &p, &n), ==, 0);
 	dump_params(buf, sizeof(buf), p, n);
 	virTypedParamsFree(p, n);
-	CHECK_GOLDEN("limits/params", buf);
+	CHECK_GOLDEN("vmlimits/params", buf);
 
 	vcn_test_log_reset();
 	CHECK_INT(vcn_limits_iotune_params(&a, &p, &n), ==, -EINVAL);
@@ -123,7 +123,7 @@ static void test_nft_argv_golden(void)
 	join(buf, sizeof(buf), &c);
 	CHECK_INT(vcn_limits_nft_list_cmd(&c, &l, "vnet3"), ==, 0);
 	join(buf, sizeof(buf), &c);
-	CHECK_GOLDEN("limits/nft-argv", buf);
+	CHECK_GOLDEN("vmlimits/nft-argv", buf);
 
 	vcn_test_log_reset();
 	CHECK_INT(vcn_limits_nft_set_cmd(&c, &l, "vnet3\"; flush ruleset", 1), ==, -EINVAL);

@@ -1,8 +1,8 @@
 /* vcn: apply fairctl's actions to a domain through libvirt (scheduler,
  * block I/O tune, interface bandwidth), with an nftables rate limit on the
  * guest's tap where libvirt's tc mechanism is refused; read limits back. */
-#ifndef VCN_LIMITS_H
-#define VCN_LIMITS_H
+#ifndef VCN_VMLIMITS_H
+#define VCN_VMLIMITS_H
 
 #include <stdbool.h>
 #include <stdint.h>

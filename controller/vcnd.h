@@ -1,0 +1,134 @@
+/* vcnd: the controller daemon's runtime model, shared by its files:
+ * vcnd.c (main loop), hosts.c (libvirt connections), vcns.c (adopt,
+ * reconcile, launch, destroy), ctl.c (the control socket). */
+#ifndef VCND_H
+#define VCND_H
+
+#include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <libvirt/libvirt.h>
+
+#include "audit.h"
+#include "domxml.h"
+#include "readiness.h"
+#include "uuid.h"
+
+#define VCND_NAME_MAX 64
+#define VCND_MAX_HOSTS 64
+#define VCND_MAX_VOS 64
+#define VCND_MAX_CLIENTS 32
+#define VCND_MAX_PARALLEL 8     /* launches in flight at once */
+
+struct vcnd_vo {
+	char name[VCND_NAME_MAX];
+	char image[PATH_MAX];       /* base qcow2 (read-only, shared) */
+	char kernel[PATH_MAX];      /* optional direct kernel boot (the test guest) */
+	char initrd[PATH_MAX];
+	char cmdline[512];
+	char network[VCND_NAME_MAX];
+	char partition[256];        /* libvirt <resource><partition>, "" for the default */
+	unsigned vcpus;
+	unsigned memory_mib;
+	unsigned min, max;
+};
+
+struct vcnd_host {
+	char name[VCND_NAME_MAX];
+	char uri[256];
+	virConnectPtr conn;         /* NULL while down */
+	virStoragePoolPtr pool;
+	enum vcn_virt_type virt;    /* kvm when the host's KVM works, else qemu (TCG) */
+	unsigned pcpus;
+	uint64_t retry_at_ns;
+	unsigned backoff_ms;
+};
+
+enum vcnd_vcn_state {
+	VCND_LAUNCHING,             /* overlay and domain being created */
+	VCND_BOOTING,               /* domain runs, no readiness line yet */
+	VCND_READY,
+	VCND_FAILED,                /* launch failed; cleaned up, reported, then forgotten */
+	VCND_STATE_LAST
+};
+
+struct vcnd_vcn {
+	char name[VCND_NAME_MAX];
+	char vo[VCND_NAME_MAX];
+	int host;                   /* index in vcnd.hosts */
+	uint8_t uuid[VCN_UUID_LEN];
+	enum vcnd_vcn_state state;
+	int64_t created;            /* epoch seconds (metadata) */
+	uint64_t start_ns;          /* CLOCK_MONOTONIC when vcnd started the launch; 0 when adopted */
+	double ready_s;             /* launch-to-ready, seconds; < 0 unknown */
+	char console[PATH_MAX + VCND_NAME_MAX + 16];
+	struct vcn_ready_scan scan;
+	char error[256];            /* why a launch failed */
+	unsigned vcpus;
+	unsigned seen_pass;         /* reconcile pass that last saw it in libvirt */
+};
+
+struct vcnd_client {
+	int fd;
+	bool json;
+	char vo[VCND_NAME_MAX];     /* waiting for this VO to converge (launch/scale), "" none */
+	uint64_t deadline_ns;
+	unsigned reported;          /* bitmap-free: count of progress lines sent */
+	char seen[VCND_MAX_PARALLEL * 8][VCND_NAME_MAX]; /* VCNs already reported ready/failed */
+	unsigned nseen;
+};
+
+struct vcnd {
+	/* settings */
+	char conf_path[PATH_MAX];
+	char state_dir[PATH_MAX];
+	char scratch_dir[PATH_MAX];
+	char socket_path[PATH_MAX];
+	char audit_path[PATH_MAX];
+	uint64_t interval_ms;
+	unsigned nhosts, nvos;
+	struct vcnd_host hosts[VCND_MAX_HOSTS];
+	struct vcnd_vo vos[VCND_MAX_VOS];
+	unsigned desired[VCND_MAX_VOS];
+	/* state */
+	struct vcnd_vcn *vcns;
+	size_t nvcns, capvcns;
+	unsigned pass;
+	struct vcn_audit audit;
+	int listen_fd;
+	struct vcnd_client clients[VCND_MAX_CLIENTS];
+	pthread_mutex_t lock;       /* vcns[] between the loop and launch threads */
+	int wake_fd;                /* eventfd: a launch thread finished a step */
+	unsigned inflight;
+	volatile int stop, reload;
+};
+
+/* hosts.c */
+int vcnd_hosts_connect(struct vcnd *d);
+void vcnd_hosts_close(struct vcnd *d);
+bool vcnd_host_up(struct vcnd_host *h);
+
+/* vcns.c */
+const char *vcnd_state_name(enum vcnd_vcn_state s);
+int vcnd_adopt(struct vcnd *d);
+void vcnd_reconcile(struct vcnd *d);
+void vcnd_poll_ready(struct vcnd *d);
+int vcnd_destroy(struct vcnd *d, const char *name, char *err, size_t errlen);
+int vcnd_desired_save(struct vcnd *d);
+int vcnd_desired_load(struct vcnd *d);
+int vcnd_vo_index(const struct vcnd *d, const char *vo);
+unsigned vcnd_vo_count(struct vcnd *d, int vo, bool ready_only);
+
+/* ctl.c */
+int vcnd_ctl_listen(struct vcnd *d);
+void vcnd_ctl_accept(struct vcnd *d);
+void vcnd_ctl_progress(struct vcnd *d);
+void vcnd_ctl_close(struct vcnd *d);
+
+/* settings.c */
+int vcnd_settings_load(struct vcnd *d, const char *path);
+
+#endif
