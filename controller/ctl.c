@@ -286,6 +286,76 @@ static void cmd_audit(struct vcnd *d, struct vcnd_client *c, unsigned n)
 	finish(c);
 }
 
+/* The pin map of every connected host (or of host @only). */
+static void cmd_pin(struct vcnd *d, struct vcnd_client *c, const char *only)
+{
+	char *map;
+	unsigned i, shown = 0;
+	int rc;
+
+	if (c->json)
+		say(c, "{\"ok\":true,\"hosts\":{");
+	for (i = 0; i < d->nhosts; i++) {
+		struct vcnd_host *h = &d->hosts[i];
+
+		if (only && strcmp(h->name, only) != 0)
+			continue;
+		if (!h->conn) {
+			if (!c->json)
+				say(c, "host %s: down\n", h->name);
+			continue;
+		}
+		map = NULL;
+		pthread_mutex_lock(&d->lock);
+		rc = vcnd_pin_map(d, (int)i, c->json, &map);
+		pthread_mutex_unlock(&d->lock);
+		if (rc < 0) {
+			if (!c->json)
+				say(c, "host %s: no pin map: %s\n", h->name, strerror(-rc));
+			continue;
+		}
+		/* host names are vcn_name_valid(): nothing to escape */
+		if (c->json)
+			say(c, "%s\"%s\":%s", shown ? "," : "", h->name, map);
+		else
+			say(c, "host %s:\n%s\n", h->name, map);
+		shown++;
+		free(map);
+	}
+	if (c->json)
+		say(c, "}}\n");
+	else if (only && !shown)
+		say(c, "error: no connected host '%s'\n", only);
+	finish(c);
+}
+
+/* vcnd -n inside the daemon: the files on disk now, nothing swapped. */
+static void cmd_check(struct vcnd *d, struct vcnd_client *c)
+{
+	char summary[PATH_MAX * 3 + 128], errors[3000];
+	struct vcn_json j;
+	int rc;
+
+	vcnd_log_capture(errors, sizeof(errors));
+	rc = vcnd_settings_check(d->conf_path, summary, sizeof(summary));
+	vcnd_log_capture(NULL, 0);
+	if (c->json) {
+		vcn_json_init(&j);
+		vcn_json_obj_begin(&j);
+		vcn_json_kbool(&j, "ok", rc == 0);
+		vcn_json_kstr(&j, "summary", summary);
+		vcn_json_kstr(&j, "messages", errors);
+		vcn_json_obj_end(&j);
+		say_json(c, &j);
+		vcn_json_free(&j);
+	} else {
+		say(c, "%s%s\n", errors, summary);
+		if (rc < 0)
+			say(c, "error: the running configuration stays; a reload now would be refused\n");
+	}
+	finish(c);
+}
+
 static void dispatch(struct vcnd *d, struct vcnd_client *c, char *line)
 {
 	char *tok[8], *save = NULL, *p;
@@ -308,6 +378,10 @@ static void dispatch(struct vcnd *d, struct vcnd_client *c, char *line)
 			return fail(c, "audit: '%s' is not a count of lines", tok[2]);
 		return cmd_audit(d, c, ntok == 3 ? n : 20);
 	}
+	if (strcmp(tok[1], "pin") == 0 && ntok <= 3)
+		return cmd_pin(d, c, ntok == 3 ? tok[2] : NULL);
+	if (strcmp(tok[1], "check") == 0 && ntok == 2)
+		return cmd_check(d, c);
 	if (strcmp(tok[1], "reload") == 0 && ntok == 2) {
 		d->reload = 1;
 		say(c, c->json ? "{\"ok\":true,\"reload\":\"requested\"}\n" : "ok: reload requested (see the audit log)\n");

@@ -103,6 +103,7 @@ static int host_open(struct vcnd *d, struct vcnd_host *h)
 
 static void host_drop(struct vcnd_host *h)
 {
+	vcnd_host_forget(h);
 	if (h->pool)
 		virStoragePoolFree(h->pool);
 	if (h->conn)

@@ -23,6 +23,8 @@ static void usage(FILE *f)
 	      "  launch VO [N]        start N more VCNs of VO (default 1), with progress\n"
 	      "  scale VO N           keep N VCNs of VO, with progress\n"
 	      "  destroy VCN          destroy one VCN (its overlay goes too)\n"
+	      "  pin [HOST]           vCPU and emulator pins per host, with each CPU's load\n"
+	      "  check                validate vcnd.conf, partitions and rules on disk (no swap)\n"
 	      "  reload               re-read vcnd.conf; a bad file keeps the running one\n"
 	      "  audit [N]            the last N audit log entries (JSON lines)\n", f);
 }

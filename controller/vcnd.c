@@ -40,6 +40,36 @@ static void to_syslog(enum vcn_log_level level, const char *msg, void *opaque)
 	syslog((unsigned)level < VCN_LOG_LAST ? prio[level] : LOG_INFO, "%s", msg);
 }
 
+/* Where the daemon logs, and a per-thread capture of errors and warnings
+ * (vcnctl check reports the loaders' file:line messages to its client
+ * while they still go to the log; launch threads are not captured). */
+static vcn_log_fn log_sink;
+static __thread char *capture_buf;
+static __thread size_t capture_size, capture_len;
+
+static void daemon_log(enum vcn_log_level level, const char *msg, void *opaque)
+{
+	int n;
+
+	if (capture_buf && level <= VCN_LOG_WARN && capture_len + 1 < capture_size) {
+		n = snprintf(capture_buf + capture_len, capture_size - capture_len, "%s\n", msg);
+		if (n > 0)
+			capture_len += (size_t)n < capture_size - capture_len ? (size_t)n : capture_size - capture_len - 1;
+	}
+	log_sink(level, msg, opaque);
+}
+
+/* Copy this thread's errors and warnings into @buf (NUL-terminated) until
+ * vcnd_log_capture(NULL, 0). */
+void vcnd_log_capture(char *buf, size_t size)
+{
+	capture_buf = size ? buf : NULL;
+	capture_size = size;
+	capture_len = 0;
+	if (capture_buf)
+		capture_buf[0] = '\0';
+}
+
 static void quiet_libvirt(void *opaque, virErrorPtr err)
 {
 	(void)opaque;
@@ -114,6 +144,7 @@ static void reload(struct vcnd *d)
 		return;
 	}
 	vcnd_desired_load(d);
+	vcnd_partitions_create(d);
 	vcn_info("reloaded '%s'", d->conf_path);
 	vcn_audit_log(&d->audit, "reload", NULL, NULL, "%s", d->conf_path);
 }
@@ -137,6 +168,7 @@ static int run(struct vcnd *d)
 	vcn_audit_log(&d->audit, "start", NULL, NULL, "vcnd %s, %u hosts, %u VOs", PACKAGE_VERSION, d->nhosts, d->nvos);
 	/* adopt before acting: what runs is what exists */
 	vcnd_hosts_connect(d);
+	vcnd_partitions_create(d);
 	vcnd_adopt(d);
 	vcnd_poll_ready(d);
 	while (!d->stop) {
@@ -145,6 +177,7 @@ static int run(struct vcnd *d)
 			reload(d);
 		if (now >= next_tick) {
 			vcnd_hosts_connect(d);
+			vcnd_partitions_create(d); /* no-op unless changed or a host came (back) */
 			vcnd_adopt(d);
 			vcnd_reconcile(d);
 			next_tick = now + d->interval_ms * 1000000u;
@@ -167,6 +200,7 @@ static int run(struct vcnd *d)
 	vcn_audit_log(&d->audit, "stop", NULL, NULL, "signal");
 	vcnd_ctl_close(d);
 	vcn_audit_close(&d->audit);
+	vcnd_settings_free(d);
 	return 0;
 }
 
@@ -194,10 +228,12 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (check || foreground) {
-		vcn_log_set(vcn_log_stderr, "vcnd", debug ? VCN_LOG_DEBUG : VCN_LOG_INFO);
+		log_sink = vcn_log_stderr;
+		vcn_log_set(daemon_log, "vcnd", debug ? VCN_LOG_DEBUG : VCN_LOG_INFO);
 	} else {
 		openlog("vcnd", LOG_PID, LOG_DAEMON);
-		vcn_log_set(to_syslog, NULL, debug ? VCN_LOG_DEBUG : VCN_LOG_INFO);
+		log_sink = to_syslog;
+		vcn_log_set(daemon_log, NULL, debug ? VCN_LOG_DEBUG : VCN_LOG_INFO);
 	}
 	memset(d, 0, sizeof(*d));
 	d->listen_fd = d->wake_fd = -1;
@@ -205,13 +241,19 @@ int main(int argc, char **argv)
 	for (i = 0; i < VCND_MAX_CLIENTS; i++)
 		d->clients[i].fd = -1;
 	pthread_mutex_init(&d->lock, NULL);
+	if (check) {
+		char summary[PATH_MAX * 3 + 128];
+
+		if (vcnd_settings_check(conf, summary, sizeof(summary)) < 0) {
+			fprintf(stderr, "vcnd: %s: not valid (see above)\n", conf);
+			return 1;
+		}
+		printf("%s\n", summary);
+		return 0;
+	}
 	if (vcnd_settings_load(d, conf) < 0) {
 		fprintf(stderr, "vcnd: %s: not valid (see above)\n", conf);
 		return 1;
-	}
-	if (check) {
-		printf("%s: valid (%u hosts, %u VOs)\n", conf, d->nhosts, d->nvos);
-		return 0;
 	}
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);

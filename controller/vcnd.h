@@ -13,6 +13,7 @@
 #include <libvirt/libvirt.h>
 
 #include "audit.h"
+#include "cpuset.h"
 #include "domxml.h"
 #include "readiness.h"
 #include "uuid.h"
@@ -22,6 +23,16 @@
 #define VCND_MAX_VOS 64
 #define VCND_MAX_CLIENTS 32
 #define VCND_MAX_PARALLEL 8     /* launches in flight at once */
+#define VCND_MAX_CPU_FEATURES 32
+
+/* Opaque here: lib/policy.h and lib/pinning.h both define VCN_PIN_*, so a
+ * file includes one of them (policy in vcns.c/settings.c, pinning in
+ * placement.c), never both. */
+struct vcn_policy;
+struct vcn_partitions;
+struct vcn_topology;
+struct vcn_domcaps;
+struct vcn_cpumodel;
 
 struct vcnd_vo {
 	char name[VCND_NAME_MAX];
@@ -31,6 +42,10 @@ struct vcnd_vo {
 	char cmdline[512];
 	char network[VCND_NAME_MAX];
 	char partition[256];        /* libvirt <resource><partition>, "" for the default */
+	int cpu_mode;               /* enum vcn_vo_cpu_mode (vcnd_conf.h) */
+	char cpu_model[64];         /* custom mode */
+	char cpu_features[VCND_MAX_CPU_FEATURES][48]; /* "+name" / "-name" */
+	unsigned ncpu_features;
 	unsigned vcpus;
 	unsigned memory_mib;
 	unsigned min, max;
@@ -43,6 +58,9 @@ struct vcnd_host {
 	virStoragePoolPtr pool;
 	enum vcn_virt_type virt;    /* kvm when the host's KVM works, else qemu (TCG) */
 	unsigned pcpus;
+	struct vcn_topology *topo;  /* from its capabilities, once per connection (placement.c) */
+	struct vcn_domcaps *domcaps;/* guest CPU capabilities, once per connection */
+	bool partitioned;           /* VO partitions dealt with since it connected */
 	uint64_t retry_at_ns;
 	unsigned backoff_ms;
 };
@@ -69,6 +87,11 @@ struct vcnd_vcn {
 	char error[256];            /* why a launch failed */
 	unsigned vcpus;
 	unsigned seen_pass;         /* reconcile pass that last saw it in libvirt */
+	/* placement (placement.c): pins[i] is vCPU i's host CPUs, empty = unpinned */
+	struct vcn_cpuset *pins;    /* npins entries, malloc'd; NULL: not placed */
+	unsigned npins;
+	struct vcn_cpuset emulator;
+	char pin[16];               /* strategy name, "" when unpinned/adopted without pins */
 };
 
 struct vcnd_client {
@@ -93,6 +116,14 @@ struct vcnd {
 	struct vcnd_host hosts[VCND_MAX_HOSTS];
 	struct vcnd_vo vos[VCND_MAX_VOS];
 	unsigned desired[VCND_MAX_VOS];
+	/* policies (settings.c): swapped whole on a valid reload, under lock */
+	char partitions_path[PATH_MAX]; /* "" none */
+	char rules_path[PATH_MAX];      /* "" none */
+	struct vcn_partitions *partitions;
+	struct vcn_policy *policy;
+	bool partitions_dirty;      /* (re)create partitions on local hosts */
+	char *baseline_xml;         /* migration-safe CPU of baseline_hosts */
+	char baseline_hosts[1024];  /* the connected host set it was computed for */
 	/* state */
 	struct vcnd_vcn *vcns;
 	size_t nvcns, capvcns;
@@ -130,5 +161,21 @@ void vcnd_ctl_close(struct vcnd *d);
 
 /* settings.c */
 int vcnd_settings_load(struct vcnd *d, const char *path);
+int vcnd_settings_check(const char *path, char *summary, size_t size);
+
+/* vcnd.c */
+void vcnd_log_capture(char *buf, size_t size);
+void vcnd_settings_free(struct vcnd *d);
+
+/* placement.c: partitions, pinning and CPU model per host */
+void vcnd_partitions_create(struct vcnd *d);
+int vcnd_place(struct vcnd *d, int host, struct vcnd_vcn *v, const char *strategy, char *why,
+	       size_t whylen);
+void vcnd_place_adopted(struct vcnd *d, struct vcnd_vcn *v, virDomainPtr dom);
+void vcnd_vcn_unplace(struct vcnd_vcn *v);
+int vcnd_pin_map(struct vcnd *d, int host, bool json, char **out);
+int vcnd_cpu_choose(struct vcnd *d, int host, const struct vcnd_vo *vo, struct vcn_cpumodel *m,
+		    char *why, size_t whylen);
+void vcnd_host_forget(struct vcnd_host *h);
 
 #endif

@@ -21,11 +21,13 @@
 #include <libvirt/virterror.h>
 
 #include "collector.h"
+#include "cpumodel.h"
 #include "dommeta.h"
 #include "domxml.h"
 #include "log.h"
 #include "overlay.h"
 #include "parse.h"
+#include "policy.h"
 #include "vcnd.h"
 
 static const char *const state_names[VCND_STATE_LAST] = {
@@ -113,6 +115,7 @@ static struct vcnd_vcn *add_vcn(struct vcnd *d, const char *name, const char *vo
 
 static void remove_vcn(struct vcnd *d, struct vcnd_vcn *v)
 {
+	vcnd_vcn_unplace(v);
 	*v = d->vcns[--d->nvcns];
 }
 
@@ -211,6 +214,7 @@ static void adopt_domain(struct vcnd *d, int host, virDomainPtr dom)
 	v->seen_pass = d->pass;
 	if (virDomainGetInfo(dom, &info) == 0)
 		v->vcpus = info.nrVirtCpu;
+	vcnd_place_adopted(d, v, dom); /* its pins count for the next placement */
 	if (vcn_ready_scan(&v->scan, v->console, v->name) == 1)
 		v->state = VCND_READY;
 	vcn_info("adopted VCN '%s' of VO '%s' on host '%s' (%s)", name, meta.vo, d->hosts[host].name,
@@ -322,6 +326,7 @@ static void launch_failed(struct launch_job *job, const char *why)
 	pthread_mutex_lock(&d->lock);
 	v = find_vcn(d, job->name);
 	if (v) {
+		vcnd_vcn_unplace(v); /* its CPUs are free again */
 		v->state = VCND_FAILED;
 		snprintf(v->error, sizeof(v->error), "%s", why);
 		v->start_ns = vcn_now_ns(); /* failed entries expire from here */
@@ -333,6 +338,64 @@ static void launch_failed(struct launch_job *job, const char *why)
 	wake(d);
 }
 
+/* What the rules and the host say about the domain of @job: partition,
+ * <cputune> (shares, cap, pins placed now, so the next launch sees them)
+ * and <cpu>. Fills @tune, @pinstr/@pinp (vCPU i's CPU list), @emu, @cpu and
+ * @part. Takes d->lock. Returns 0, or -errno with @why set. */
+static int launch_policy(struct launch_job *job, struct vcn_cputune *tune, char (*pinstr)[VCN_CPUSET_STRLEN],
+			 const char **pinp, char *emu, struct vcn_cpumodel *cpu, char *part, size_t partlen,
+			 char *summary, size_t sumlen, char *why, size_t whylen)
+{
+	struct vcnd *d = job->d;
+	const struct vcnd_vo *vo = &d->vos[job->vo];
+	struct vcn_policy_limits lim;
+	struct vcnd_vcn *v;
+	char cpuwhy[256];
+	unsigned i;
+	int rc;
+
+	pthread_mutex_lock(&d->lock);
+	rc = vcn_policy_resolve(d->policy, job->name, vo->name, vo->vcpus, &lim);
+	if (rc < 0) {
+		snprintf(why, whylen, "cannot resolve the rules for '%s' (see the log)", job->name);
+		goto cleanup;
+	}
+	snprintf(part, partlen, "%s", lim.partition[0] ? lim.partition : vo->partition);
+	tune->shares = lim.cpu_shares;
+	if (lim.cpu_cap_pct) {
+		tune->global_period = 100000;
+		tune->global_quota = (long long)lim.cpu_cap_pct * 1000;
+	}
+	v = find_vcn(d, job->name);
+	if (!v) {
+		rc = -ENOENT;
+		snprintf(why, whylen, "forgotten while launching");
+		goto cleanup;
+	}
+	rc = vcnd_place(d, job->host, v, vcn_pin_name(lim.pin), why, whylen);
+	if (rc < 0)
+		goto cleanup;
+	for (i = 0; i < v->npins && i < vo->vcpus; i++) {
+		vcn_cpuset_format(&v->pins[i], pinstr[i], VCN_CPUSET_STRLEN);
+		pinp[i] = pinstr[i][0] ? pinstr[i] : NULL;
+	}
+	tune->vcpupin = pinp;
+	tune->nvcpupin = i;
+	if (!vcn_cpuset_empty(&v->emulator) && vcn_cpuset_format(&v->emulator, emu, VCN_CPUSET_STRLEN) >= 0)
+		tune->emulatorpin = emu;
+	rc = vcnd_cpu_choose(d, job->host, vo, cpu, cpuwhy, sizeof(cpuwhy));
+	if (rc < 0) {
+		snprintf(why, whylen, "%s", cpuwhy);
+		vcnd_vcn_unplace(v);
+		goto cleanup;
+	}
+	snprintf(summary, sumlen, "shares %llu, cap %llu%%, pin %s, partition %s, cpu: %s", tune->shares,
+		 (unsigned long long)lim.cpu_cap_pct, v->pin, part[0] ? part : "/machine", cpuwhy);
+cleanup:
+	pthread_mutex_unlock(&d->lock);
+	return rc;
+}
+
 static void *launch_main(void *arg)
 {
 	struct launch_job *job = arg;
@@ -340,13 +403,27 @@ static void *launch_main(void *arg)
 	struct vcnd_host *h = &d->hosts[job->host];
 	const struct vcnd_vo *vo = &d->vos[job->vo];
 	struct vcn_domspec spec = { 0 };
+	struct vcn_cputune tune = { 0 };
+	struct vcn_cpumodel cpu = { 0 };
 	struct vcnd_vcn *v;
 	virDomainPtr dom = NULL;
 	char disk[PATH_MAX], cmdline[768], why[512], *xml = NULL;
+	char (*pinstr)[VCN_CPUSET_STRLEN] = calloc(vo->vcpus ? vo->vcpus : 1, VCN_CPUSET_STRLEN);
+	const char **pinp = calloc(vo->vcpus ? vo->vcpus : 1, sizeof(*pinp));
+	char emu[VCN_CPUSET_STRLEN] = "", part[sizeof(vo->partition) + VCN_PARTITION_NAME_MAX], summary[768];
 	uint8_t uuid[VCN_UUID_LEN];
 	uint64_t cap = 0;
 	int rc;
 
+	if (!pinstr || !pinp) {
+		launch_failed(job, "out of memory");
+		goto cleanup;
+	}
+	if (launch_policy(job, &tune, pinstr, pinp, emu, &cpu, part, sizeof(part), summary, sizeof(summary), why,
+			  sizeof(why)) < 0) {
+		launch_failed(job, why);
+		goto cleanup;
+	}
 	if (vcn_qcow2_virtual_size(vo->image, &cap) < 0) {
 		launch_failed(job, "cannot read the VO's base image (see the log)");
 		goto cleanup;
@@ -372,7 +449,9 @@ static void *launch_main(void *arg)
 	spec.disk_cache = "none"; /* live migration wants it */
 	spec.network = vo->network[0] ? vo->network : NULL;
 	spec.console = job->console;
-	spec.partition = vo->partition[0] ? vo->partition : NULL;
+	spec.partition = part[0] ? part : NULL;
+	spec.cputune = &tune;
+	spec.cpu = vcn_cpumodel_domcpu(&cpu);
 	spec.vo = vo->name;
 	spec.hostname = job->name;
 	spec.created = time(NULL);
@@ -384,7 +463,11 @@ static void *launch_main(void *arg)
 	unlink(job->console);
 	dom = virDomainCreateXML(h->conn, xml, 0);
 	if (!dom) {
-		snprintf(why, sizeof(why), "libvirt refused the domain: %s", lverr());
+		if (spec.partition)
+			snprintf(why, sizeof(why), "libvirt refused the domain (partition %s: does it exist on host '%s'? see vcnd(8)): %s",
+				 spec.partition, h->name, lverr());
+		else
+			snprintf(why, sizeof(why), "libvirt refused the domain: %s", lverr());
 		vcn_overlay_delete(h->pool, job->name);
 		launch_failed(job, why);
 		goto cleanup;
@@ -400,12 +483,15 @@ static void *launch_main(void *arg)
 	}
 	d->inflight--;
 	pthread_mutex_unlock(&d->lock);
-	vcn_audit_log(&d->audit, "launch", job->name, h->name, "VO %s, %u vCPU, %u MiB, overlay %s",
-		      vo->name, vo->vcpus, vo->memory_mib, disk);
+	vcn_audit_log(&d->audit, "launch", job->name, h->name, "VO %s, %u vCPU, %u MiB, overlay %s; %s",
+		      vo->name, vo->vcpus, vo->memory_mib, disk, summary);
 	wake(d);
 cleanup:
 	if (dom)
 		virDomainFree(dom);
+	vcn_cpumodel_clear(&cpu);
+	free(pinstr);
+	free(pinp);
 	free(xml);
 	free(job);
 	return NULL;
