@@ -286,6 +286,24 @@ static void cmd_audit(struct vcnd *d, struct vcnd_client *c, unsigned n)
 	finish(c);
 }
 
+/* The fairness report (fairness.c); may exceed say()'s buffer. */
+static void cmd_fairness(struct vcnd *d, struct vcnd_client *c)
+{
+	char *s = vcnd_fair_format(d, c->json);
+	size_t off = 0, len;
+	ssize_t n;
+
+	if (!s)
+		return fail(c, "fairness: out of memory");
+	len = strlen(s);
+	while (off < len && (n = send(c->fd, s + off, len - off, MSG_NOSIGNAL)) > 0)
+		off += (size_t)n;
+	if (c->json && off == len && send(c->fd, "\n", 1, MSG_NOSIGNAL) < 0)
+		vcn_debug("client went away: %s", strerror(errno));
+	free(s);
+	finish(c);
+}
+
 /* The pin map of every connected host (or of host @only). */
 static void cmd_pin(struct vcnd *d, struct vcnd_client *c, const char *only)
 {
@@ -400,6 +418,8 @@ static void dispatch(struct vcnd *d, struct vcnd_client *c, char *line)
 		}
 		return set_desired(d, c, vo, n);
 	}
+	if (strcmp(tok[1], "fairness") == 0 && ntok == 2)
+		return cmd_fairness(d, c);
 	if (strcmp(tok[1], "destroy") == 0 && ntok == 3) {
 		if (!vcn_name_valid(tok[2]))
 			return fail(c, "'%s' is not a VCN name", tok[2]);

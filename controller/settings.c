@@ -146,6 +146,8 @@ int vcnd_settings_load(struct vcnd *d, const char *path)
 	copy(d->socket_path, sizeof(d->socket_path), c->control_socket);
 	copy(d->audit_path, sizeof(d->audit_path), c->audit_log);
 	d->interval_ms = c->interval_ms;
+	d->fairness_target = c->fairness_target;
+	copy(d->gmond_conf, sizeof(d->gmond_conf), c->gmond_conf);
 	for (i = 0; i < c->n_hosts; i++) {
 		struct vcnd_host *h = &d->hosts[i];
 		const struct vcn_conf_host *ch = &c->hosts[i];

@@ -26,7 +26,9 @@ static void usage(FILE *f)
 	      "  pin [HOST]           vCPU and emulator pins per host, with each CPU's load\n"
 	      "  check                validate vcnd.conf, partitions and rules on disk (no swap)\n"
 	      "  reload               re-read vcnd.conf; a bad file keeps the running one\n"
-	      "  audit [N]            the last N audit log entries (JSON lines)\n", f);
+	      "  audit [N]            the last N audit log entries (JSON lines)\n"
+	      "  fairness             per host: Jain per resource, contenders; per VCN usage,\n"
+	      "                       entitlement, limits in force, network mechanism\n", f);
 }
 
 int main(int argc, char **argv)

@@ -145,6 +145,7 @@ static void reload(struct vcnd *d)
 	}
 	vcnd_desired_load(d);
 	vcnd_partitions_create(d);
+	vcnd_fair_reload(d);
 	vcn_info("reloaded '%s'", d->conf_path);
 	vcn_audit_log(&d->audit, "reload", NULL, NULL, "%s", d->conf_path);
 }
@@ -171,6 +172,8 @@ static int run(struct vcnd *d)
 	vcnd_partitions_create(d);
 	vcnd_adopt(d);
 	vcnd_poll_ready(d);
+	if (vcnd_fair_start(d) < 0)
+		return 1;
 	while (!d->stop) {
 		now = vcn_now_ns();
 		if (d->reload)
@@ -180,6 +183,7 @@ static int run(struct vcnd *d)
 			vcnd_partitions_create(d); /* no-op unless changed or a host came (back) */
 			vcnd_adopt(d);
 			vcnd_reconcile(d);
+			vcnd_fair_tick(d);
 			next_tick = now + d->interval_ms * 1000000u;
 		}
 		vcnd_poll_ready(d);
@@ -199,6 +203,7 @@ static int run(struct vcnd *d)
 	}
 	vcn_audit_log(&d->audit, "stop", NULL, NULL, "signal");
 	vcnd_ctl_close(d);
+	vcnd_fair_stop(d);
 	vcn_audit_close(&d->audit);
 	vcnd_settings_free(d);
 	return 0;

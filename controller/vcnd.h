@@ -13,10 +13,13 @@
 #include <libvirt/libvirt.h>
 
 #include "audit.h"
+#include "collector.h"
 #include "cpuset.h"
 #include "domxml.h"
+#include "fairctl.h"
 #include "readiness.h"
 #include "uuid.h"
+#include "vmlimits.h"
 
 #define VCND_NAME_MAX 64
 #define VCND_MAX_HOSTS 64
@@ -87,11 +90,34 @@ struct vcnd_vcn {
 	char error[256];            /* why a launch failed */
 	unsigned vcpus;
 	unsigned seen_pass;         /* reconcile pass that last saw it in libvirt */
+	/* fairness.c: limits in force (as last applied, or read back once
+	 * after launch/adoption while lim_known is false) and last usage */
+	bool lim_known;
+	struct vcn_vm_limits lim;
+	enum vcn_netlimit_mech net_mech;
+	bool fair_seen;             /* measured in the last fairness tick */
+	struct vcn_fairctl_vm use;
+	double weight;              /* entitlement weight used (vCPU units) */
+	double cpu_share;           /* fair share of the host's CPUs, CPUs */
 	/* placement (placement.c): pins[i] is vCPU i's host CPUs, empty = unpinned */
 	struct vcn_cpuset *pins;    /* npins entries, malloc'd; NULL: not placed */
 	unsigned npins;
 	struct vcn_cpuset emulator;
 	char pin[16];               /* strategy name, "" when unpinned/adopted without pins */
+};
+
+/* fairness.c: one per host, aligned with vcnd.hosts */
+struct vcnd_fair_host {
+	char uri[256];              /* the collector's; compared on reload */
+	struct vcn_collector_conf cconf;
+	struct vcn_collector coll;  /* borrows cconf */
+	bool started;
+	struct vcn_fairctl fc;
+	bool fc_ok;
+	bool measured;              /* the last tick had usable numbers */
+	double jain_cpu, jain_disk, jain_net;
+	unsigned cont_cpu, cont_disk, cont_net;
+	uint64_t actions;
 };
 
 struct vcnd_client {
@@ -112,6 +138,8 @@ struct vcnd {
 	char socket_path[PATH_MAX];
 	char audit_path[PATH_MAX];
 	uint64_t interval_ms;
+	double fairness_target;     /* 0: measure and publish only, never act */
+	char gmond_conf[PATH_MAX];  /* "" none */
 	unsigned nhosts, nvos;
 	struct vcnd_host hosts[VCND_MAX_HOSTS];
 	struct vcnd_vo vos[VCND_MAX_VOS];
@@ -135,6 +163,11 @@ struct vcnd {
 	int wake_fd;                /* eventfd: a launch thread finished a step */
 	unsigned inflight;
 	volatile int stop, reload;
+	/* fairness.c */
+	struct vcnd_fair_host fair[VCND_MAX_HOSTS];
+	struct vcn_gsend *gsend;    /* NULL: not publishing (uses d->policy, read under lock) */
+	struct vcn_limits limits;
+	uint64_t fair_ticks;
 };
 
 /* hosts.c */
@@ -158,6 +191,13 @@ int vcnd_ctl_listen(struct vcnd *d);
 void vcnd_ctl_accept(struct vcnd *d);
 void vcnd_ctl_progress(struct vcnd *d);
 void vcnd_ctl_close(struct vcnd *d);
+
+/* fairness.c */
+int vcnd_fair_start(struct vcnd *d);
+void vcnd_fair_tick(struct vcnd *d);
+void vcnd_fair_reload(struct vcnd *d);
+char *vcnd_fair_format(struct vcnd *d, bool json);
+void vcnd_fair_stop(struct vcnd *d);
 
 /* settings.c */
 int vcnd_settings_load(struct vcnd *d, const char *path);

@@ -5,6 +5,7 @@
 #include <config.h>
 
 #include <errno.h>
+#include <pthread.h>
 #include <string.h>
 
 #include "gsend.h"
@@ -36,10 +37,29 @@ int vcn_gsend_open(struct vcn_gsend *g, Ganglia_pool parent, Ganglia_gmond_confi
 	return 0;
 }
 
-/* Same, reading gmond.conf from @gmond_conf (for programs other than gmond). */
+static Ganglia_pool apr_root;
+
+static void apr_init_once(void)
+{
+	/* libganglia initializes APR in its first root pool; its config parser
+	 * allocates from APR and crashes without that (gmond and gmetric make a
+	 * pool first). One pool for the process, never destroyed. */
+	apr_root = Ganglia_pool_create(NULL);
+}
+
+/* Same, reading gmond.conf from @gmond_conf (for programs other than gmond).
+ * The parsed config is not freed: libganglia has no call for it. */
 int vcn_gsend_open_file(struct vcn_gsend *g, const char *gmond_conf, unsigned tmax, unsigned dmax)
 {
-	Ganglia_gmond_config cfg = Ganglia_gmond_config_create((char *)gmond_conf, 0);
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	Ganglia_gmond_config cfg;
+
+	pthread_once(&once, apr_init_once);
+	if (!apr_root) {
+		vcn_err("cannot initialize APR for sending metrics");
+		return -ENOMEM;
+	}
+	cfg = Ganglia_gmond_config_create((char *)gmond_conf, 0);
 
 	if (!cfg) {
 		vcn_err("cannot read gmond config '%s'", gmond_conf);
