@@ -4,11 +4,14 @@
  * actions go to libvirt through lib/vmlimits.c, each one logged and
  * audited with its reason. Indices are published to Ganglia.
  *
- * Cost and safety: one bulk-stats round trip per host and tick (in the
- * collector's thread); vcnd's own connection is only used to read limits
- * back once per VCN and to apply actions, and only when the collector's
- * last round trip to that host succeeded, so a hung host costs the main
- * loop at most the collector's libvirt_timeout per tick.
+ * Cost and safety: each host has a thread of its own that the main loop
+ * only kicks once per interval (never waits for), so a slow or hung host
+ * holds up nothing but its own thread; kicks that arrive while a pass is
+ * running coalesce. A pass is one bulk-stats round trip (the collector's
+ * worker, with a timeout of 5 intervals, max 30 s, then cgroups); vcnd's
+ * connection (a reference taken under the lock) is only used to read
+ * limits back once per VCN and to apply actions, and only when that
+ * round trip succeeded.
  *
  * Ganglia: everything is sent as one spoofed host, "vcnd" (VCND_GHOST
  * below), so that per-host and per-VO indices sit together whatever the
@@ -63,43 +66,110 @@ static bool cgroup_v2_here(void)
 	return access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0;
 }
 
-static void host_stop(struct vcnd_fair_host *f)
+static void host_tick(struct vcnd_fair_host *f);
+
+/* The host's thread: one measure-decide-act pass per kick. */
+static void *host_main(void *arg)
 {
+	struct vcnd_fair_host *f = arg;
+
+	pthread_mutex_lock(&f->mtx);
+	while (!f->quit) {
+		if (!f->kick) {
+			pthread_cond_wait(&f->cond, &f->mtx);
+			continue;
+		}
+		f->kick = false;
+		f->busy = true;
+		pthread_mutex_unlock(&f->mtx);
+		host_tick(f);
+		pthread_mutex_lock(&f->mtx);
+		f->busy = false;
+	}
+	pthread_mutex_unlock(&f->mtx);
+	return NULL;
+}
+
+/* Stop host @i's thread and collector. A thread busy in libvirt is left
+ * behind with its memory (it sees quit when libvirt returns, and the
+ * collector's own stop already handles its stuck worker). */
+static void host_stop(struct vcnd *d, unsigned i)
+{
+	struct vcnd_fair_host *f = d->fair[i];
+	bool busy;
+
+	if (!f)
+		return;
+	pthread_mutex_lock(&d->lock);
+	d->fair[i] = NULL;
+	pthread_mutex_unlock(&d->lock);
+	pthread_mutex_lock(&f->mtx);
+	f->quit = true;
+	busy = f->busy;
+	pthread_cond_broadcast(&f->cond);
+	pthread_mutex_unlock(&f->mtx);
+	if (busy) {
+		vcn_warn("fairness: host '%s' still busy in libvirt; leaving its thread behind", f->uri);
+		pthread_detach(f->thread);
+		return;
+	}
+	pthread_join(f->thread, NULL);
 	if (f->started) {
 		vcn_collector_stop(&f->coll);
 		vcn_collector_conf_free(&f->cconf);
 	}
 	if (f->fc_ok)
 		vcn_fairctl_free(&f->fc);
-	memset(f, 0, sizeof(*f));
+	free(f);
 }
 
 static int host_start(struct vcnd *d, unsigned i)
 {
-	struct vcnd_fair_host *f = &d->fair[i];
+	struct vcnd_fair_host *f;
 	uint64_t timeout;
 	int rc;
 
-	host_stop(f);
+	host_stop(d, i);
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	f->d = d;
+	f->idx = i;
 	copy_str(f->uri, sizeof(f->uri), d->hosts[i].uri);
 	rc = vcn_collector_conf_init(&f->cconf);
-	if (rc < 0)
+	if (rc < 0) {
+		free(f);
 		return rc;
+	}
 	copy_str(f->cconf.uri, sizeof(f->cconf.uri), d->hosts[i].uri);
 	f->cconf.interval_ms = d->interval_ms;
-	/* the main loop waits this long at most for a hung host; a busy TCG
-	 * host's libvirtd can take over a second for the bulk stats */
-	timeout = d->interval_ms * 3 / 4;
-	if (timeout > 5000)
-		timeout = 5000;
+	/* only this host's thread waits: a loaded TCG host's libvirtd can take
+	 * several seconds for the bulk stats, and cgroups are only a fallback */
+	timeout = d->interval_ms * 5;
+	if (timeout > 30000)
+		timeout = 30000;
 	f->cconf.libvirt_timeout_ms = timeout;
+	f->jain_cpu = f->jain_disk = f->jain_net = NAN;
+	pthread_mutex_init(&f->mtx, NULL);
+	pthread_cond_init(&f->cond, NULL);
 	rc = vcn_collector_start(&f->coll, &f->cconf);
 	if (rc < 0) {
 		vcn_collector_conf_free(&f->cconf);
+		free(f);
 		return rc;
 	}
 	f->started = true;
-	f->jain_cpu = f->jain_disk = f->jain_net = NAN;
+	rc = pthread_create(&f->thread, NULL, host_main, f);
+	if (rc != 0) {
+		vcn_err("fairness: cannot start a thread for host '%s': %s", d->hosts[i].name, strerror(rc));
+		vcn_collector_stop(&f->coll);
+		vcn_collector_conf_free(&f->cconf);
+		free(f);
+		return -rc;
+	}
+	pthread_mutex_lock(&d->lock);
+	d->fair[i] = f;
+	pthread_mutex_unlock(&d->lock);
 	return 0;
 }
 
@@ -157,19 +227,15 @@ void vcnd_fair_reload(struct vcnd *d)
 	unsigned i;
 
 	for (i = 0; i < VCND_MAX_HOSTS; i++) {
-		struct vcnd_fair_host *f = &d->fair[i];
+		struct vcnd_fair_host *f = d->fair[i];
 
 		if (i >= d->nhosts) {
-			if (f->started)
-				host_stop(f);
+			host_stop(d, i);
 			continue;
 		}
-		if (!f->started || strcmp(f->uri, d->hosts[i].uri) != 0 ||
-		    f->cconf.interval_ms != d->interval_ms)
+		if (!f || strcmp(f->uri, d->hosts[i].uri) != 0 || f->cconf.interval_ms != d->interval_ms)
 			if (host_start(d, i) < 0)
 				vcn_warn("fairness: no collector for host '%s'", d->hosts[i].name);
-		if (f->fc_ok && d->fairness_target > 0)
-			f->fc.conf.target = d->fairness_target;
 	}
 	gsend_open(d);
 }
@@ -180,7 +246,7 @@ void vcnd_fair_stop(struct vcnd *d)
 	unsigned i;
 
 	for (i = 0; i < VCND_MAX_HOSTS; i++)
-		host_stop(&d->fair[i]);
+		host_stop(d, i);
 	gsend_close(d);
 }
 
@@ -211,21 +277,26 @@ static const struct vcn_collected_vm *collected(const struct vcn_collector *c, c
 	return NULL;
 }
 
-static const char *host_name_of(struct vcnd *d, unsigned h)
-{
-	return d->hosts[h].name;
-}
+/* What one pass needs of its host, taken under d->lock. */
+struct host_view {
+	struct vcnd *d;
+	struct vcnd_fair_host *f;
+	virConnectPtr conn;         /* a reference of ours, NULL when down */
+	char name[VCND_NAME_MAX];
+	unsigned pcpus;
+};
 
-static void apply(struct vcnd *d, unsigned h, struct fair_item *it, const struct vcn_fair_action *a)
+static void apply(struct host_view *hv, struct fair_item *it, const struct vcn_fair_action *a)
 {
-	virDomainPtr dom = virDomainLookupByName(d->hosts[h].conn, a->vm);
+	struct vcnd *d = hv->d;
+	virDomainPtr dom = virDomainLookupByName(hv->conn, a->vm);
 	enum vcn_netlimit_mech mech = it->mech;
 	int rc;
 
 	if (!dom) {
 		virErrorPtr e = virGetLastError();
 
-		vcn_warn("fairness: %s on '%s': cannot find the domain: %s", a->vm, host_name_of(d, h),
+		vcn_warn("fairness: %s on '%s': cannot find the domain: %s", a->vm, hv->name,
 			 e && e->message ? e->message : "unknown error");
 		return;
 	}
@@ -233,37 +304,40 @@ static void apply(struct vcnd *d, unsigned h, struct fair_item *it, const struct
 	virDomainFree(dom);
 	if (rc < 0) {
 		vcn_warn("fairness: %s %s -> %llu on %s failed (see above)", vcn_fair_resource_name(a->resource),
-			 a->vm, (unsigned long long)a->new_value, host_name_of(d, h));
-		vcn_audit_log(&d->audit, "limit-failed", a->vm, host_name_of(d, h), "%s %llu: %s",
+			 a->vm, (unsigned long long)a->new_value, hv->name);
+		vcn_audit_log(&d->audit, "limit-failed", a->vm, hv->name, "%s %llu: %s",
 			      vcn_fair_resource_name(a->resource), (unsigned long long)a->new_value, a->reason);
 		return;
 	}
 	vcn_fair_action_apply_to(a, &it->cur);
 	if (a->resource == VCN_FAIR_NET_BANDWIDTH)
 		it->mech = mech;
-	d->fair[h].actions++;
+	pthread_mutex_lock(&d->lock);
+	hv->f->actions++;
+	pthread_mutex_unlock(&d->lock);
 	vcn_info("fairness: %s %s%s%s %llu -> %llu: %s", a->vm, vcn_fair_resource_name(a->resource),
 		 a->dev[0] ? " " : "", a->dev, (unsigned long long)a->old_value,
 		 (unsigned long long)a->new_value, a->reason);
-	vcn_audit_log(&d->audit, "limit", a->vm, host_name_of(d, h), "%s", a->reason);
+	vcn_audit_log(&d->audit, "limit", a->vm, hv->name, "%s", a->reason);
 }
 
-static void read_back(struct vcnd *d, unsigned h, struct fair_item *it)
+static void read_back(struct host_view *hv, struct fair_item *it)
 {
-	virDomainPtr dom = virDomainLookupByName(d->hosts[h].conn, it->name);
+	virDomainPtr dom = virDomainLookupByName(hv->conn, it->name);
 
 	if (!dom)
 		return;
-	if (vcn_limits_read(&d->limits, dom, it->vm.disk, it->vm.nic, &it->cur, &it->mech) == 0)
+	if (vcn_limits_read(&hv->d->limits, dom, it->vm.disk, it->vm.nic, &it->cur, &it->mech) == 0)
 		it->known = true;
 	virDomainFree(dom);
 }
 
-/* Measure, decide and act for host @h. */
-static void host_tick(struct vcnd *d, unsigned h)
+/* Measure, decide and act for one host (its thread). */
+static void host_tick(struct vcnd_fair_host *f)
 {
-	struct vcnd_fair_host *f = &d->fair[h];
-	struct vcnd_host *host = &d->hosts[h];
+	struct vcnd *d = f->d;
+	unsigned h = f->idx;
+	struct host_view hv = { .d = d, .f = f };
 	struct fair_item *items = NULL;
 	struct vcn_fairctl_vm *vms = NULL;
 	struct vcn_fairctl_policy *pol = NULL;
@@ -272,21 +346,31 @@ static void host_tick(struct vcnd *d, unsigned h)
 	size_t n = 0, i, j, cap;
 	double w_all = 0, vcpus = 0, capacity;
 	bool libvirt_ok;
-	int rc, nact;
+	int rc, nact = 0;
 
-	if (!f->started)
-		return;
+	pthread_mutex_lock(&d->lock);
+	if (d->fair[h] == f && h < d->nhosts) { /* else stopped or replaced */
+		hv.pcpus = d->hosts[h].pcpus;
+		copy_str(hv.name, sizeof(hv.name), d->hosts[h].name);
+		hv.conn = d->hosts[h].conn;
+		if (hv.conn && virConnectRef(hv.conn) < 0)
+			hv.conn = NULL;
+	}
+	pthread_mutex_unlock(&d->lock);
+	if (!f->started || !hv.name[0])
+		goto cleanup;
 	rc = vcn_collector_tick(&f->coll);
-	libvirt_ok = rc >= 0 && f->coll.source == VCN_VMSAMPLE_SRC_LIBVIRT && host->conn;
-	f->measured = rc >= 0;
-	if (rc < 0)
-		return;
-	if (!f->fc_ok && host->pcpus > 0) {
+	libvirt_ok = rc >= 0 && f->coll.source == VCN_VMSAMPLE_SRC_LIBVIRT && hv.conn;
+	if (rc < 0) {
+		pthread_mutex_lock(&d->lock);
+		f->measured = false;
+		pthread_mutex_unlock(&d->lock);
+		goto cleanup;
+	}
+	if (!f->fc_ok && hv.pcpus > 0) {
 		struct vcn_fairctl_conf conf;
 
-		vcn_fairctl_conf_default(&conf, host->pcpus);
-		if (d->fairness_target > 0)
-			conf.target = d->fairness_target;
+		vcn_fairctl_conf_default(&conf, hv.pcpus);
 		conf.cgroup_v2 = cgroup_v2_here();
 		if (vcn_fairctl_init(&f->fc, &conf) == 0)
 			f->fc_ok = true;
@@ -294,26 +378,27 @@ static void host_tick(struct vcnd *d, unsigned h)
 			vcn_fairctl_free(&f->fc);
 	}
 	if (!f->fc_ok)
-		return;
+		goto cleanup;
+	if (d->fairness_target > 0)
+		f->fc.conf.target = d->fairness_target;
 
 	pthread_mutex_lock(&d->lock);
 	cap = d->nvcns;
 	items = calloc(cap ? cap : 1, sizeof(*items));
 	if (!items) {
 		pthread_mutex_unlock(&d->lock);
-		return;
+		goto cleanup;
 	}
 	for (i = 0; i < d->nvcns; i++) {
 		struct vcnd_vcn *v = &d->vcns[i];
 		const struct vcn_collected_vm *cv;
 
-		v->fair_seen = false;
 		if (v->host != (int)h || (v->state != VCND_READY && v->state != VCND_BOOTING))
 			continue;
 		cv = collected(&f->coll, v->name);
 		if (!cv || vcn_fairctl_vm_from_metrics(&cv->m, &items[n].vm) < 0)
 			continue;
-		snprintf(items[n].name, sizeof(items[n].name), "%s", v->name);
+		copy_str(items[n].name, sizeof(items[n].name), v->name);
 		if (items[n].vm.vcpus == 0)
 			items[n].vm.vcpus = v->vcpus;
 		policy_of(d, v, &items[n]);
@@ -328,7 +413,7 @@ static void host_tick(struct vcnd *d, unsigned h)
 		w_all += items[i].weight;
 		vcpus += items[i].vm.vcpus;
 	}
-	capacity = vcpus < host->pcpus ? vcpus : host->pcpus;
+	capacity = vcpus < hv.pcpus ? vcpus : hv.pcpus;
 	for (i = 0; i < n; i++)
 		items[i].share = w_all > 0 ? capacity * items[i].weight / w_all : 0;
 
@@ -340,7 +425,7 @@ static void host_tick(struct vcnd *d, unsigned h)
 		goto cleanup;
 	for (i = 0; i < n; i++) {
 		if (!items[i].known && libvirt_ok)
-			read_back(d, h, &items[i]);
+			read_back(&hv, &items[i]);
 		vms[i] = items[i].vm;
 		pol[i] = items[i].pol;
 		cur[i] = items[i].cur;
@@ -348,20 +433,25 @@ static void host_tick(struct vcnd *d, unsigned h)
 	nact = vcn_fairctl_step(&f->fc, vms, pol, cur, n, acts, (n ? n : 1) * VCN_FAIR_RESOURCE_LAST);
 	if (nact < 0)
 		goto cleanup;
+	/* act only with a target, on a host that answers, on limits we know */
+	if (d->fairness_target > 0 && libvirt_ok)
+		for (j = 0; j < (size_t)nact; j++)
+			for (i = 0; i < n; i++)
+				if (strcmp(items[i].name, acts[j].vm) == 0 && items[i].known)
+					apply(&hv, &items[i], &acts[j]);
+
+	pthread_mutex_lock(&d->lock);
+	f->measured = true;
+	f->from_libvirt = f->coll.source == VCN_VMSAMPLE_SRC_LIBVIRT;
 	f->jain_cpu = f->fc.jain[VCN_FAIR_CPU_SHARES];
 	f->cont_cpu = f->fc.contending[VCN_FAIR_CPU_SHARES];
 	f->jain_disk = f->fc.jain[VCN_FAIR_DISK_IOTUNE];
 	f->cont_disk = f->fc.contending[VCN_FAIR_DISK_IOTUNE];
 	f->jain_net = f->fc.jain[VCN_FAIR_NET_BANDWIDTH];
 	f->cont_net = f->fc.contending[VCN_FAIR_NET_BANDWIDTH];
-	/* act only with a target, on a host that answers, on limits we know */
-	if (d->fairness_target > 0 && libvirt_ok)
-		for (j = 0; j < (size_t)nact; j++)
-			for (i = 0; i < n; i++)
-				if (strcmp(items[i].name, acts[j].vm) == 0 && items[i].known)
-					apply(d, h, &items[i], &acts[j]);
-
-	pthread_mutex_lock(&d->lock);
+	for (j = 0; j < d->nvcns; j++)
+		if (d->vcns[j].host == (int)h)
+			d->vcns[j].fair_seen = false;
 	for (i = 0; i < n; i++)
 		for (j = 0; j < d->nvcns; j++) {
 			struct vcnd_vcn *v = &d->vcns[j];
@@ -379,6 +469,8 @@ static void host_tick(struct vcnd *d, unsigned h)
 	pthread_mutex_unlock(&d->lock);
 
 cleanup:
+	if (hv.conn)
+		virConnectClose(hv.conn);
 	free(items);
 	free(vms);
 	free(pol);
@@ -460,9 +552,9 @@ static void publish(struct vcnd *d)
 		return;
 	}
 	for (i = 0; i < d->nhosts; i++) {
-		const struct vcnd_fair_host *f = &d->fair[i];
+		const struct vcnd_fair_host *f = d->fair[i];
 
-		if (!f->measured)
+		if (!f || !f->measured)
 			continue;
 		mval(&l, "vcn_fair_cpu_", d->hosts[i].name, f->jain_cpu, "", "CPU fairness (Jain)");
 		mval(&l, "vcn_fair_disk_", d->hosts[i].name, f->jain_disk, "", "Disk fairness (Jain)");
@@ -480,14 +572,24 @@ static void publish(struct vcnd *d)
 	free(l.v);
 }
 
-/* One fairness tick over every host (the main loop's interval). */
+/* One fairness tick (the main loop's interval): kick every host's thread
+ * (a host still busy with the previous pass is not queued twice), then
+ * publish what the last finished passes found. Never waits on a host. */
 void vcnd_fair_tick(struct vcnd *d)
 {
 	unsigned i;
 
 	d->fair_ticks++;
-	for (i = 0; i < d->nhosts; i++)
-		host_tick(d, i);
+	for (i = 0; i < d->nhosts; i++) {
+		struct vcnd_fair_host *f = d->fair[i];
+
+		if (!f)
+			continue;
+		pthread_mutex_lock(&f->mtx);
+		f->kick = true;
+		pthread_cond_broadcast(&f->cond);
+		pthread_mutex_unlock(&f->mtx);
+	}
 	publish(d);
 }
 
@@ -533,12 +635,13 @@ static char *format_json(struct vcnd *d)
 	vcn_json_key(&j, "hosts");
 	vcn_json_arr_begin(&j);
 	for (h = 0; h < d->nhosts; h++) {
-		const struct vcnd_fair_host *f = &d->fair[h];
+		static const struct vcnd_fair_host none = { .jain_cpu = NAN, .jain_disk = NAN, .jain_net = NAN };
+		const struct vcnd_fair_host *f = d->fair[h] ? d->fair[h] : &none;
 
 		vcn_json_obj_begin(&j);
 		vcn_json_kstr(&j, "name", d->hosts[h].name);
 		vcn_json_kbool(&j, "measured", f->measured);
-		vcn_json_kstr(&j, "source", f->started && f->coll.source == VCN_VMSAMPLE_SRC_LIBVIRT ?
+		vcn_json_kstr(&j, "source", f->from_libvirt ?
 			      "libvirt" : "cgroup");
 		vcn_json_kint(&j, "actions", (long long)f->actions);
 		vcn_json_key(&j, "jain");
@@ -590,14 +693,15 @@ static char *format_text(struct vcnd *d)
 	else
 		fprintf(f, "target 0 (measuring only, no limits changed)\n");
 	for (h = 0; h < d->nhosts; h++) {
-		const struct vcnd_fair_host *fh = &d->fair[h];
+		static const struct vcnd_fair_host none = { .jain_cpu = NAN, .jain_disk = NAN, .jain_net = NAN };
+		const struct vcnd_fair_host *fh = d->fair[h] ? d->fair[h] : &none;
 
 		fmt_num(a, sizeof(a), fh->jain_cpu, 3);
 		fmt_num(b, sizeof(b), fh->jain_disk, 3);
 		fmt_num(c, sizeof(c), fh->jain_net, 3);
 		fprintf(f, "\nhost %s: %s; Jain cpu %s (%u contending), disk %s (%u), net %s (%u); %llu actions\n",
 			d->hosts[h].name, !fh->measured ? "not measured" :
-			fh->coll.source == VCN_VMSAMPLE_SRC_LIBVIRT ? "libvirt" : "cgroup fallback",
+			fh->from_libvirt ? "libvirt" : "cgroup fallback",
 			a, fh->cont_cpu, b, fh->cont_disk, c, fh->cont_net, (unsigned long long)fh->actions);
 		fprintf(f, "%-16s %-10s %5s %6s %8s %8s %6s %10s %10s %6s %8s %10s %10s %s\n", "VCN", "VO", "VCPUS",
 			"WEIGHT", "CPU_USED", "CPU_FAIR", "STEAL%", "DISK_B/S", "NET_B/S", "SHARES", "QUOTA",

@@ -106,15 +106,25 @@ struct vcnd_vcn {
 	char pin[16];               /* strategy name, "" when unpinned/adopted without pins */
 };
 
-/* fairness.c: one per host, aligned with vcnd.hosts */
+/* fairness.c: one per host, aligned with vcnd.hosts, on the heap: its
+ * thread measures and acts so that a slow or hung host never holds up the
+ * main loop; a thread stuck in libvirt at reload/stop is left behind with
+ * its memory. Results (measured .. actions) are written under vcnd.lock. */
 struct vcnd_fair_host {
+	struct vcnd *d;
+	unsigned idx;
+	pthread_t thread;
+	pthread_mutex_t mtx;        /* kick, quit, busy */
+	pthread_cond_t cond;
+	bool kick, quit, busy;
 	char uri[256];              /* the collector's; compared on reload */
 	struct vcn_collector_conf cconf;
 	struct vcn_collector coll;  /* borrows cconf */
 	bool started;
 	struct vcn_fairctl fc;
 	bool fc_ok;
-	bool measured;              /* the last tick had usable numbers */
+	bool measured;              /* the last pass had usable numbers */
+	bool from_libvirt;          /* ... from libvirt (else the cgroup fallback) */
 	double jain_cpu, jain_disk, jain_net;
 	unsigned cont_cpu, cont_disk, cont_net;
 	uint64_t actions;
@@ -164,7 +174,7 @@ struct vcnd {
 	unsigned inflight;
 	volatile int stop, reload;
 	/* fairness.c */
-	struct vcnd_fair_host fair[VCND_MAX_HOSTS];
+	struct vcnd_fair_host *fair[VCND_MAX_HOSTS];
 	struct vcn_gsend *gsend;    /* NULL: not publishing (uses d->policy, read under lock) */
 	struct vcn_limits limits;
 	uint64_t fair_ticks;
