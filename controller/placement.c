@@ -9,9 +9,13 @@
 #include <config.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
 
 #include <libvirt/virterror.h>
 #include <libxml/parser.h>
@@ -26,6 +30,8 @@
 #include "vcnd_conf.h"
 
 #define CGROUP_ROOT "/sys/fs/cgroup"
+#define CGROUP2_MAGIC 0x63677270 /* CGROUP2_SUPER_MAGIC */
+#define CGROUP1_MAGIC 0x27e0eb   /* CGROUP_SUPER_MAGIC */
 
 /* Is @uri this machine's libvirtd ("qemu:///system", "qemu+unix:///...")?
  * Anything naming a host, even 127.0.0.1, is treated as remote: its
@@ -53,6 +59,95 @@ void vcnd_host_forget(struct vcnd_host *h)
 		h->domcaps = NULL;
 	}
 	h->partitioned = false;
+}
+
+/* Copy cpuset.cpus and cpuset.mems from @parent to @dir (a new cpuset
+ * group starts empty and nothing can run in it). */
+static int cpuset_inherit(const char *parent, const char *dir)
+{
+	static const char *const files[] = { "cpuset.cpus", "cpuset.mems" };
+	char path[PATH_MAX + 32], buf[256];
+	unsigned i;
+	size_t n;
+	FILE *f;
+
+	for (i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/%s", parent, files[i]);
+		f = fopen(path, "re");
+		if (!f)
+			return -errno;
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+		buf[n] = '\0';
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		f = fopen(path, "we");
+		if (!f)
+			return -errno;
+		if (fputs(buf, f) < 0 || fclose(f) != 0)
+			return -EIO;
+	}
+	return 0;
+}
+
+/* libvirt without systemd puts a domain below its partition's directory
+ * in EVERY cgroup hierarchy it uses, not only in those of the controllers
+ * the partitions file sets: on this machine's hybrid layout (v1 cpu,
+ * cpuset, memory, devices, freezer, blkio, pids, ... plus an empty cgroup2
+ * mount at ROOT/unified) it fails with "Failed to create v1 controller
+ * cpuset for group" or "Failed to create v2 cgroup '.../unified/machine/
+ * vo-x.partition/'" when one is missing. libcgroup creates only the
+ * group's own controllers, so create the directories in the other
+ * mounted hierarchies here (no settings: they only hold the domains;
+ * cpuset ones inherit their parent's CPUs and memory nodes). */
+static int libvirt_dirs(const struct vcn_partitions *ps)
+{
+	static const char *const hier[] = { "cpu", "cpuacct", "cpu,cpuacct", "cpuset", "memory", "devices",
+					     "freezer", "blkio", "net_cls", "net_prio", "net_cls,net_prio",
+					     "perf_event", "pids", "unified", "systemd" };
+	char dir[VCN_PARTITION_NAME_MAX * 2], path[PATH_MAX], parent[PATH_MAX], *p;
+	struct statfs sf;
+	struct stat st;
+	size_t i, k;
+	int rc;
+
+	for (k = 0; k < sizeof(hier) / sizeof(hier[0]); k++) {
+		snprintf(path, sizeof(path), CGROUP_ROOT "/%s", hier[k]);
+		/* a real mount (not a symlink such as cpu -> cpu,cpuacct) with libvirt's machine/ */
+		if (lstat(path, &st) < 0 || !S_ISDIR(st.st_mode) || statfs(path, &sf) < 0 ||
+		    (sf.f_type != CGROUP2_MAGIC && sf.f_type != CGROUP1_MAGIC))
+			continue;
+		for (i = 0; i < ps->n; i++) {
+			size_t base;
+
+			rc = vcn_partition_cgroup_dir(ps->p[i].libvirt, dir, sizeof(dir));
+			if (rc < 0)
+				return rc;
+			base = (size_t)snprintf(path, sizeof(path), CGROUP_ROOT "/%s/", hier[k]);
+			snprintf(path + base, sizeof(path) - base, "%s", dir);
+			for (p = path + base;; p++) {
+				bool last = !(p = strchr(p, '/'));
+
+				if (!last)
+					*p = '\0';
+				if (mkdir(path, 0755) == 0 && strcmp(hier[k], "cpuset") == 0) {
+					snprintf(parent, sizeof(parent), "%s", path);
+					*strrchr(parent, '/') = '\0';
+					if ((rc = cpuset_inherit(parent, path)) < 0) {
+						vcn_err("cannot set up cpuset '%s' from its parent: %s", path, strerror(-rc));
+						return rc;
+					}
+				} else if (errno != EEXIST && access(path, F_OK) != 0) {
+					rc = -errno;
+					vcn_err("cannot create '%s': %s", path, strerror(-rc));
+					return rc;
+				}
+				if (last)
+					break;
+				*p = '/';
+			}
+		}
+	}
+	return 0;
 }
 
 /* Create the VO partitions on every connected local host that does not
@@ -88,7 +183,8 @@ void vcnd_partitions_create(struct vcnd *d)
 			continue; /* one machine, one cgroup tree */
 		applied = true;
 		if ((rc = vcn_cg_detect(CGROUP_ROOT, &v)) < 0 || (rc = vcn_cg_writer_libcgroup(&w)) < 0 ||
-		    (rc = vcn_partitions_apply(d->partitions, v, &w)) < 0) {
+		    (rc = vcn_partitions_apply(d->partitions, v, &w)) < 0 ||
+		    (v == VCN_CG_V1 && (rc = libvirt_dirs(d->partitions)) < 0)) {
 			vcn_err("host '%s': cannot create the VO partitions of '%s': %s", h->name,
 				d->partitions->path, strerror(-rc));
 			vcn_audit_log(&d->audit, "partitions-failed", NULL, h->name, "%s: %s", d->partitions->path,
