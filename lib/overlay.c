@@ -1,4 +1,4 @@
-/* Overlays are named "<vcn>.qcow2" in the pool "vcn-scratch" (a dir pool on
+/* Overlays are named "<vcn>.qcow2" in the pool "vcn-scratch-HASH" (a dir pool on
  * the host's scratch dir, started transient when absent). The name is the
  * only link between a file and its VCN: vcnd deletes an overlay whose VCN
  * no longer exists (after a crash between creating it and starting the
@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -15,6 +16,7 @@
 #include <libxml/tree.h>
 
 #include "log.h"
+#include "netaddr.h"
 #include "overlay.h"
 #include "parse.h"
 
@@ -67,20 +69,27 @@ static char *xml_dump(xmlDocPtr doc)
 	return out;
 }
 
+/* The pool name for scratch dir @dir (see overlay.h). */
+void vcn_overlay_pool_name(const char *dir, char out[32])
+{
+	snprintf(out, 32, "%s%08x", VCN_OVERLAY_POOL_PREFIX, (unsigned)(vcn_hash64(dir, strlen(dir)) & 0xffffffffu));
+}
+
 /* The scratch pool on @conn, started (transient) on @dir if not there yet.
  * *@out must be freed with virStoragePoolFree. Returns 0 or -EIO. */
 int vcn_overlay_pool(virConnectPtr conn, const char *dir, virStoragePoolPtr *out)
 {
 	xmlDocPtr doc = NULL;
 	xmlNodePtr pool;
-	char *xml = NULL;
+	char *xml = NULL, name[32];
 	int rc = -EIO;
 
-	*out = virStoragePoolLookupByName(conn, VCN_OVERLAY_POOL);
+	vcn_overlay_pool_name(dir, name);
+	*out = virStoragePoolLookupByName(conn, name);
 	if (*out) {
 		if (virStoragePoolIsActive(*out) == 1 || virStoragePoolCreate(*out, 0) == 0)
 			return 0;
-		vcn_err("cannot start storage pool '%s': %s", VCN_OVERLAY_POOL, lverr());
+		vcn_err("cannot start storage pool '%s': %s", name, lverr());
 		virStoragePoolFree(*out);
 		*out = NULL;
 		return -EIO;
@@ -89,7 +98,7 @@ int vcn_overlay_pool(virConnectPtr conn, const char *dir, virStoragePoolPtr *out
 	pool = xmlNewNode(NULL, BAD_CAST "pool");
 	xmlDocSetRootElement(doc, pool);
 	xmlNewProp(pool, BAD_CAST "type", BAD_CAST "dir");
-	xmlNewTextChild(pool, NULL, BAD_CAST "name", BAD_CAST VCN_OVERLAY_POOL);
+	xmlNewTextChild(pool, NULL, BAD_CAST "name", BAD_CAST name);
 	xmlNewTextChild(xmlNewChild(pool, NULL, BAD_CAST "target", NULL), NULL, BAD_CAST "path", BAD_CAST dir);
 	xml = xml_dump(doc);
 	if (!xml) {
@@ -100,7 +109,7 @@ int vcn_overlay_pool(virConnectPtr conn, const char *dir, virStoragePoolPtr *out
 	if (!*out) /* drivers without "build" (the test driver): the dir must exist */
 		*out = virStoragePoolCreateXML(conn, xml, 0);
 	if (!*out) {
-		vcn_err("cannot create storage pool '%s' on '%s': %s", VCN_OVERLAY_POOL, dir, lverr());
+		vcn_err("cannot create storage pool '%s' on '%s': %s", name, dir, lverr());
 		goto cleanup;
 	}
 	rc = 0;
@@ -197,7 +206,7 @@ int vcn_overlay_list(virStoragePoolPtr pool, char ***names, int *n)
 	*names = NULL;
 	*n = 0;
 	if (virStoragePoolRefresh(pool, 0) < 0)
-		vcn_warn("cannot refresh pool '%s': %s", VCN_OVERLAY_POOL, lverr());
+		vcn_warn("cannot refresh pool '%s': %s", virStoragePoolGetName(pool), lverr());
 	*n = virStoragePoolNumOfVolumes(pool);
 	if (*n < 0) {
 		vcn_err("cannot list overlays: %s", lverr());

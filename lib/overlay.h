@@ -9,7 +9,12 @@
 
 #include <libvirt/libvirt.h>
 
-#define VCN_OVERLAY_POOL "vcn-scratch"
+/* Pools are named "vcn-scratch-<8 hex digits of the dir's hash>": one pool
+ * per scratch dir, so two controllers (or a test beside the demo) sharing a
+ * libvirtd never use each other's directory. */
+#define VCN_OVERLAY_POOL_PREFIX "vcn-scratch-"
+
+void vcn_overlay_pool_name(const char *dir, char out[32]);
 
 int vcn_qcow2_virtual_size(const char *path, uint64_t *size);
 int vcn_overlay_pool(virConnectPtr conn, const char *dir, virStoragePoolPtr *out);

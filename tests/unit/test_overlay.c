@@ -47,6 +47,17 @@ static void test_pool_lifecycle(void)
 		return;
 	CHECK_INT(vcn_overlay_pool(conn, "/var/lib/vcn/scratch", &pool), ==, 0);
 	CHECK_INT(vcn_overlay_pool(conn, "/var/lib/vcn/scratch", &again), ==, 0); /* found, not duplicated */
+	CHECK(pool && again && strcmp(virStoragePoolGetName(pool), virStoragePoolGetName(again)) == 0);
+	{
+		/* another scratch dir on the same libvirtd: another pool, never the first one's dir */
+		virStoragePoolPtr other = NULL;
+
+		CHECK_INT(vcn_overlay_pool(conn, "/srv/other-vcnd/scratch", &other), ==, 0);
+		CHECK(other && pool && strcmp(virStoragePoolGetName(other), virStoragePoolGetName(pool)) != 0);
+		CHECK(other && strncmp(virStoragePoolGetName(other), "vcn-scratch-", 12) == 0);
+		if (other)
+			virStoragePoolFree(other);
+	}
 	CHECK_INT(vcn_overlay_create(pool, "physics-1", "/srv/vo/physics.qcow2", 256ULL << 20, path, sizeof(path)), ==, 0);
 	CHECK_STR(path, "/var/lib/vcn/scratch/physics-1.qcow2");
 	CHECK_INT(vcn_overlay_create(pool, "physics-1", "/srv/vo/physics.qcow2", 1, path, sizeof(path)), ==, -EEXIST);
