@@ -39,6 +39,7 @@
 
 #define VCND_GHOST "127.0.0.1:vcnd"
 #define FAIR_METADATA_EVERY 30 /* ticks between metadata resends */
+#define READ_BACK_EVERY 15      /* passes between reading limits back from libvirt */
 
 /* One VCN's inputs for a step, copied out from under d->lock. */
 struct fair_item {
@@ -424,7 +425,9 @@ static void host_tick(struct vcnd_fair_host *f)
 	if (!vms || !pol || !cur || !acts)
 		goto cleanup;
 	for (i = 0; i < n; i++) {
-		if (!items[i].known && libvirt_ok)
+		/* read back once, and again now and then: limits changed by
+		 * hand (virsh schedinfo) or by a launch would otherwise go unseen */
+		if (libvirt_ok && (!items[i].known || f->fc.tick % READ_BACK_EVERY == 0))
 			read_back(&hv, &items[i]);
 		vms[i] = items[i].vm;
 		pol[i] = items[i].pol;
