@@ -144,6 +144,15 @@ got = {str(x["vcpu"]): x["cpus"] for x in vms["physics-1"]["vcpus"]}
 sys.exit(0 if d["ok"] and got == xml and "chem-1" in vms else 1)
 PY
 vcn_log "pin map: $(grep -c . "$S/pin.out") lines, JSON agrees with physics-1's <vcpupin>"
+# the pins are in force in the running qemu, not only in the XML
+"${VIRSH[@]}" vcpupin physics-1 >"$S/vcpupin.live"
+python3 - "$S/vcpupin.live" "$S/physics-1.xml" <<'PY' || vcn_fail "live vCPU affinity differs from <vcpupin>: $(cat "$S/vcpupin.live")"
+import re, sys, xml.etree.ElementTree as ET
+live = dict(re.findall(r"^\s*(\d+)\s+(\S+)\s*$", open(sys.argv[1]).read(), re.M))
+xml = {x.get("vcpu"): x.get("cpuset") for x in ET.parse(sys.argv[2]).getroot().find("cputune").findall("vcpupin")}
+sys.exit(0 if live == xml else 1)
+PY
+vcn_log "live affinity of physics-1: $(tr -s ' \n' ' ' <"$S/vcpupin.live")"
 
 # --- dedicated that would overcommit fails the launch with the reason ------------------
 if "$VCNCTL" -s "$SOCK" launch big 1 >"$S/big.out" 2>&1; then vcn_fail "dedicated launch of $((NCPUS + 1)) vCPUs on $NCPUS CPUs succeeded"; fi
