@@ -8,7 +8,9 @@
  * only kicks once per interval (never waits for), so a slow or hung host
  * holds up nothing but its own thread; kicks that arrive while a pass is
  * running coalesce. A pass is one bulk-stats round trip (the collector's
- * worker, with a timeout of 5 intervals, max 30 s, then cgroups); vcnd's
+ * worker, with a timeout of 10 intervals, max 30 s; a pass on the cgroup
+ * fallback only keeps the collector's rates going, nothing is decided on
+ * it); vcnd's
  * connection (a reference taken under the lock) is only used to read
  * limits back once per VCN and to apply actions, and only when that
  * round trip succeeded.
@@ -146,7 +148,7 @@ static int host_start(struct vcnd *d, unsigned i)
 	f->cconf.interval_ms = d->interval_ms;
 	/* only this host's thread waits: a loaded TCG host's libvirtd can take
 	 * several seconds for the bulk stats, and cgroups are only a fallback */
-	timeout = d->interval_ms * 5;
+	timeout = d->interval_ms * 10;
 	if (timeout > 30000)
 		timeout = 30000;
 	f->cconf.libvirt_timeout_ms = timeout;
@@ -362,6 +364,11 @@ static void host_tick(struct vcnd_fair_host *f)
 		goto cleanup;
 	rc = vcn_collector_tick(&f->coll);
 	libvirt_ok = rc >= 0 && f->coll.source == VCN_VMSAMPLE_SRC_LIBVIRT && hv.conn;
+	/* the cgroup fallback has no run-queue delay (so no contention signal)
+	 * and may not find the guests at all (a libvirtd in its own cgroup
+	 * namespace): a step on it would reset the hysteresis; skip the pass */
+	if (rc >= 0 && f->coll.source != VCN_VMSAMPLE_SRC_LIBVIRT)
+		rc = -EAGAIN;
 	if (rc < 0) {
 		pthread_mutex_lock(&d->lock);
 		f->measured = false;
