@@ -86,6 +86,8 @@ int vcn_overlay_pool(virConnectPtr conn, const char *dir, virStoragePoolPtr *out
 
 	vcn_overlay_pool_name(dir, name);
 	*out = virStoragePoolLookupByName(conn, name);
+	if (!*out) /* a pool on this dir under another name (an older vcnd's "vcn-scratch") */
+		*out = virStoragePoolLookupByTargetPath(conn, dir);
 	if (*out) {
 		if (virStoragePoolIsActive(*out) == 1 || virStoragePoolCreate(*out, 0) == 0)
 			return 0;
