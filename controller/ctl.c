@@ -237,7 +237,9 @@ static void set_desired(struct vcnd *d, struct vcnd_client *c, int vo, unsigned 
 		return;
 	}
 	vcn_audit_log(&d->audit, "scale", NULL, NULL, "VO %s: desired %u", d->vos[vo].name, n);
-	snprintf(c->vo, sizeof(c->vo), "%s", d->vos[vo].name);
+	/* both live in *d: gcc -O2 cannot rule out overlap for snprintf (-Wrestrict) */
+	memcpy(c->vo, d->vos[vo].name, sizeof(c->vo));
+	c->vo[sizeof(c->vo) - 1] = '\0';
 	c->deadline_ns = vcn_now_ns() + CTL_WAIT_NS;
 	if (!c->json)
 		say(c, "VO %s: %u VCNs wanted\n", d->vos[vo].name, n);
