@@ -57,6 +57,15 @@ void vcn_limits_init(struct vcn_limits *l)
 	l->tc_refused = false;
 }
 
+/* virTypedParamsAdd* report errors in libvirt's thread-local slot, which
+ * only exists after virInitialize(): without it a builder called before any
+ * connection frees a foreign pointer in non-ASan builds. Idempotent. */
+static void libvirt_ready(void)
+{
+	if (virInitialize() < 0)
+		vcn_warn("virInitialize failed");
+}
+
 static const char *verr(void)
 {
 	virErrorPtr e = virGetLastError();
@@ -306,6 +315,7 @@ int vcn_limits_sched_params(const struct vcn_fair_action *a, virTypedParameterPt
 			    int *nparams)
 {
 	int max = 0, rc = 0;
+	libvirt_ready();
 
 	*params = NULL;
 	*nparams = 0;
@@ -339,6 +349,7 @@ int vcn_limits_iotune_params(const struct vcn_fair_action *a, virTypedParameterP
 			     int *nparams)
 {
 	int max = 0, rc;
+	libvirt_ready();
 
 	*params = NULL;
 	*nparams = 0;
@@ -370,6 +381,7 @@ int vcn_limits_iface_params(const struct vcn_fair_action *a, virTypedParameterPt
 				VIR_DOMAIN_BANDWIDTH_OUT_BURST };
 	int max = 0;
 	size_t i;
+	libvirt_ready();
 
 	*params = NULL;
 	*nparams = 0;

@@ -82,8 +82,10 @@ static void sim_step(struct sim *s, unsigned tick, const struct vcn_fairctl_vm *
 	rc = vcn_fairctl_step(&s->fc, vms, pol, cur, n, out, OUTMAX);
 	CHECK_INT(rc, >=, 0);
 	for (j = 0; rc > 0 && j < (size_t)rc; j++) {
-		snprintf(line, sizeof(line), "%u %s %s: %s\n", tick, out[j].vm,
-			 vcn_fair_resource_name(out[j].resource), out[j].reason);
+		int len = snprintf(line, sizeof(line), "%u %s %s: %s\n", tick, out[j].vm,
+				   vcn_fair_resource_name(out[j].resource), out[j].reason);
+
+		CHECK(len > 0 && (size_t)len < sizeof(line));
 		sim_print(s, line);
 		vcn_fair_action_apply_to(&out[j], sim_limits(s, out[j].vm));
 		s->nactions++;
