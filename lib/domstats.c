@@ -412,7 +412,7 @@ static int grow(struct vcn_domstats *ds, size_t want)
  * @conn: an open connection (the caller owns it and its error handler; set
  *     one with virConnSetErrorFunc to keep libvirt from printing on stderr)
  * @ds: reused result; on success ds->vms[0..n-1] hold one sample each, with
- *     name, raw UUID, id, t_ns (CLOCK_MONOTONIC right after the call) and
+ *     name, raw UUID, id, t_ns (CLOCK_MONOTONIC, the midpoint of the call) and
  *     source VCN_VMSAMPLE_SRC_LIBVIRT; the array stays owned by @ds
  * Asks for VIR_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT, so a domain busy with
  * a job (migration, snapshot) reports what it can without blocking the
@@ -427,7 +427,7 @@ int vcn_domstats_sample(virConnectPtr conn, struct vcn_domstats *ds)
 	virDomainStatsRecordPtr *recs = NULL;
 	unsigned flags = VIR_CONNECT_GET_ALL_DOMAINS_STATS_ACTIVE;
 	struct timespec ts;
-	uint64_t t_ns;
+	uint64_t t_ns, t0_ns;
 	int nrec, rc = 0, i;
 
 	if (!ds)
@@ -441,6 +441,8 @@ int vcn_domstats_sample(virConnectPtr conn, struct vcn_domstats *ds)
 	}
 	if (!ds->no_nowait)
 		flags |= VIR_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	t0_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 	nrec = virConnectGetAllDomainStats(conn, DOMSTATS_GROUPS, &recs, flags);
 	if (nrec < 0 && !ds->no_nowait && virConnectIsAlive(conn) == 1 &&
 	    virGetLastErrorCode() == VIR_ERR_INVALID_ARG) {
@@ -448,6 +450,8 @@ int vcn_domstats_sample(virConnectPtr conn, struct vcn_domstats *ds)
 			 virGetLastErrorMessage());
 		ds->no_nowait = 1;
 		flags &= ~(unsigned)VIR_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		t0_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 		nrec = virConnectGetAllDomainStats(conn, DOMSTATS_GROUPS, &recs, flags);
 	}
 	if (nrec < 0) {
@@ -460,8 +464,12 @@ int vcn_domstats_sample(virConnectPtr conn, struct vcn_domstats *ds)
 		virResetLastError();
 		goto cleanup;
 	}
+	/* The counters were read somewhere during the call, which takes seconds
+	 * on a loaded host: its midpoint is the best estimate (stamping its end
+	 * made rates swing, steal above 100 %, when call durations varied). */
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	t_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	t_ns = t0_ns + (t_ns - t0_ns) / 2;
 	rc = grow(ds, (size_t)nrec);
 	if (rc < 0) {
 		vcn_err("libvirt domain stats: no memory for %d domains", nrec);
