@@ -114,28 +114,7 @@ measure() {
 	sleep "$1"
 	"${VIRSH[@]}" domstats --cpu-total big-1 smalla-1 smallb-1 >"$S/m1"
 	t1=$(date +%s.%N)
-	python3 - "$S/m0" "$S/m1" "$t0" "$t1" <<'PY'
-import json, sys
-def load(p):
-    d, cur = {}, None
-    for l in open(p):
-        l = l.strip()
-        if l.startswith("Domain:"):
-            cur = l.split("'")[1]
-        elif l.startswith("cpu.time="):
-            d[cur] = int(l.split("=")[1])
-    return d
-a, b = load(sys.argv[1]), load(sys.argv[2])
-wall = float(sys.argv[4]) - float(sys.argv[3])
-ent = {"big-1": 0.5, "smalla-1": 0.25, "smallb-1": 0.25}
-used = {k: (b[k] - a[k]) / 1e9 for k in ent}
-tot = sum(used.values())
-share = {k: used[k] / tot for k in ent}
-x = [share[k] / ent[k] for k in ent]
-jain = sum(x) ** 2 / (len(x) * sum(v * v for v in x))
-print(json.dumps({"jain": round(jain, 4), "share": {k: round(v, 4) for k, v in share.items()},
-                  "cpus": {k: round(used[k] / wall, 3) for k in ent}, "wall_s": round(wall, 1)}))
-PY
+	python3 "$VCN_TOP/tests/harness/domstats-shares.py" "$S/m0" "$S/m1" "$t0" "$t1" big-1=2 smalla-1=1 smallb-1=1
 }
 jain_of() { python3 -c 'import json,sys; print(json.loads(sys.argv[1])["jain"])' "$1"; }
 
