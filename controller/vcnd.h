@@ -224,6 +224,14 @@ int vcnd_place(struct vcnd *d, int host, struct vcnd_vcn *v, const char *strateg
 void vcnd_place_adopted(struct vcnd *d, struct vcnd_vcn *v, virDomainPtr dom);
 void vcnd_vcn_unplace(struct vcnd_vcn *v);
 int vcnd_pin_map(struct vcnd *d, int host, bool json, char **out);
+struct vcn_pin_vm;
+struct vcn_pin_vcpu;
+int vcnd_host_topology(struct vcnd_host *h, const struct vcn_topology **out);
+int vcnd_pin_input(struct vcnd *d, int host, const struct vcnd_vcn *skip, struct vcn_pin_vm **vmsp,
+		   struct vcn_pin_vcpu **cpusp, unsigned *nvms);
+
+/* repin.c: spread-pinned vCPUs follow measured load */
+int vcnd_repin(struct vcnd *d, int host, virConnectPtr conn, const struct vcn_collector *coll);
 int vcnd_cpu_choose(struct vcnd *d, int host, const struct vcnd_vo *vo, struct vcn_cpumodel *m,
 		    char *why, size_t whylen);
 void vcnd_host_forget(struct vcnd_host *h);
