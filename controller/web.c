@@ -20,7 +20,7 @@
 #include "vmpublish.h"
 
 /* The same spoofed host as the fairness indices (fairness.c). */
-#define WEB_GHOST "127.0.0.1:vcnd"
+#define WEB_GHOST "127.0.0.2:vcnd"
 #define WEB_METADATA_EVERY 6 /* ticks between metadata packets */
 #define WEB_VIEWS_MAX_ARGS 16
 

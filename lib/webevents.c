@@ -5,7 +5,8 @@
  * renamed over it, so a reader never sees half a file; the oldest events are
  * dropped beyond a cap, so graphs stay cheap. Events written by others (the
  * events API of ganglia-web) are kept as they are: elements are split, not
- * parsed. A file that is not a JSON array is left alone (-EINVAL). */
+ * parsed. A file that is not a JSON array (or the empty object "{}" that
+ * Debian ships) is left alone (-EINVAL). */
 #include <config.h>
 
 #include <errno.h>
@@ -126,6 +127,11 @@ int vcn_webevents_split(const char *text, size_t len, size_t **starts, size_t **
 	i = skip_ws(text, 0, len);
 	if (i == len)
 		return 0;
+	/* "{}": what Debian's ganglia-webfrontend ships; ganglia-web reads it as no events */
+	if (text[i] == '{') {
+		i = skip_ws(text, i + 1, len);
+		return i < len && text[i] == '}' && skip_ws(text, i + 1, len) == len ? 0 : -EINVAL;
+	}
 	if (text[i++] != '[')
 		return -EINVAL;
 	i = skip_ws(text, i, len);

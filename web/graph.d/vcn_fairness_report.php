@@ -1,7 +1,8 @@
 <?php
 // vcn: fairness between the VCNs of one physical host, per resource: Jain's
-// index (1 = each VCN got its fair share) of CPU, disk and network, as vcnd
-// measures it (host "vcnd", vcn_fair_RES_HOST). Shown on physical hosts.
+// index (1 = each VCN got its fair share) of CPU, disk and network, as the
+// host's gmond module (vcn_fair_RES) or else vcnd (host "vcnd",
+// vcn_fair_RES_HOST) measures it. Shown on physical hosts.
 include_once dirname(__FILE__) . "/vcn_lib.php";
 
 // Without a host (the cluster page, the Fairness view): every host's CPU index.
@@ -39,9 +40,13 @@ function graph_vcn_fairness_report(&$rrdtool_graph)
   $series = '';
   $i = 0;
   foreach (array("cpu" => "CPU", "disk" => "Disk", "net" => "Network") as $res => $label) {
-    foreach ($names as $n) {
-      $f = vcn_vcnd_dir() . "/vcn_fair_" . $res . "_" . $n . ".rrd";
-      if (vcn_name_ok($n) && is_file($f)) {
+    // the host's own gmond (vcn_module) publishes vcn_fair_RES; else vcnd's numbers
+    $files = array($GLOBALS['rrd_dir'] . "/vcn_fair_" . $res . ".rrd");
+    foreach ($names as $n)
+      if (vcn_name_ok($n))
+        $files[] = vcn_vcnd_dir() . "/vcn_fair_" . $res . "_" . $n . ".rrd";
+    foreach ($files as $f) {
+      if (is_file($f)) {
         $series .= "DEF:'f$res'='$f':'sum':AVERAGE LINE2:'f$res'#" . vcn_color($i) . ":'$label' ";
         break;
       }
