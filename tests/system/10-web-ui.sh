@@ -149,7 +149,7 @@ pages=(
 	"search.php?q=physics|physics-1"                 # search
 	"vcn.php|physics-2"                              # controller page
 	"vcn.php?embed=1|vcn-controller"                 # its tab fragment
-	"api/events.php?action=list|launch physics-1"    # events API
+	"events.php|launch physics-1 on hv-a"            # events tab lists vcnd's events
 )
 for p in "${pages[@]}"; do
 	page_has "${p%%|*}" "${p#*|}" || vcn_fail "page ${p%%|*} is not 200 or lacks /${p#*|}/"
