@@ -8,7 +8,7 @@ include_once dirname(__FILE__) . "/vcn_lib.php";
 // Without a host (the cluster page, the Fairness view): every host's CPU index.
 function vcn_fairness_all_hosts(&$rrdtool_graph)
 {
-  $rrdtool_graph['title'] = "CPU fairness per host (Jain index)";
+  $rrdtool_graph['title'] = "CPU fairness per host: Jain index";
   $series = '';
   $files = glob(vcn_vcnd_dir() . "/vcn_fair_cpu_*.rrd") ?: array();
   $i = 0;
@@ -27,7 +27,7 @@ function vcn_fairness_all_hosts(&$rrdtool_graph)
 
 function graph_vcn_fairness_report(&$rrdtool_graph)
 {
-  vcn_graph_setup($rrdtool_graph, "Fairness (Jain index)", "index");
+  vcn_graph_setup($rrdtool_graph, "Fairness: Jain index", "index");
   $rrdtool_graph['upper-limit'] = '1';
   $rrdtool_graph['extras'] = (isset($rrdtool_graph['extras']) ? $rrdtool_graph['extras'] : '') . ' --rigid';
   $host = isset($GLOBALS['hostname']) ? $GLOBALS['hostname'] : '';

@@ -8,7 +8,7 @@ function graph_vcn_vo_scale_report(&$rrdtool_graph)
 {
   $dir = vcn_vcnd_dir();
   $one = isset($_GET['vo']) && vcn_name_ok($_GET['vo']) ? $_GET['vo'] : null;
-  vcn_graph_setup($rrdtool_graph, $one === null ? "VO scale (ready vs target)" : "VO $one scale", "VCNs");
+  vcn_graph_setup($rrdtool_graph, $one === null ? "VO scale: ready vs target" : "VO $one scale", "VCNs");
   $series = '';
   if ($one !== null) {
     $kinds = array("demand" => "Demand", "target" => "Target", "running" => "Running", "ready" => "Ready");
