@@ -186,6 +186,10 @@ for g in "${graphs[@]}"; do
 	vcn_wait_for 60 graph_has_data "$g" "$S/graph-$i.png" || vcn_fail "$g shows no data"
 done
 vcn_log "${#graphs[@]} graphs plot data"
+# a stacked graph of a metric no host has is an image that says so (patch 14)
+get "stacked.php?c=$CL&m=vcn_no_such_metric&r=hour" "$S/stacked-none.png" || vcn_fail "stacked.php, no host"
+python3 "$VCN_TOP/tests/harness/png-stats.py" --stats "$S/stacked-none.png" >/dev/null ||
+	vcn_fail "stacked.php for a metric no host has is not an image"
 # the network reports: the guests send nothing here, so their lines sit at 0
 # (not "data" to png-stats); they must still be real graphs with both series
 for g in vcn_vm_net_bytes_report vcn_vm_net_packets_report; do
@@ -204,13 +208,14 @@ python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) > 0.2 else 1)" "$max" |
 	vcn_fail "physics-1 (a CPU-bound guest) used at most $max CPUs"
 
 # the VO view's graphs: exactly that VO's VCNs
-vo_hosts() { # VIEW ITEM-TITLE-REGEX: the hosts in that aggregate graph (json)
+# the hosts in that aggregate graph: its json export labels each series "HOST [METRIC]"
+vo_hosts() { # VIEW ITEM-TITLE-REGEX
 	local args
 	args=$(jq -r --arg t "$2" '.items[] | select(.title | test($t)) |
 		"hreg[]=" + (.host_regex[0].regex | @uri) + "&mreg[]=" + (.metric_regex[0].regex | @uri) + "&gtype=" + .graph_type' \
 		"$GSTATE/conf/view_$1.json")
 	get "graph.php?$args&aggregate=1&json=1&$(win)" "$S/view.json" &&
-		jq -r '[.[].host_name] | unique | join(" ")' "$S/view.json"
+		jq -r '[.[].metric_name | split(" ")[0]] | unique | join(" ")' "$S/view.json"
 }
 [ "$(vo_hosts vo-physics 'CPUs used')" = "physics-1 physics-2" ] ||
 	vcn_fail "VO view physics shows hosts '$(vo_hosts vo-physics 'CPUs used')'"
