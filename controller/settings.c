@@ -140,7 +140,8 @@ int vcnd_settings_load(struct vcnd *d, const char *path)
 	rc = load_all(path, &c, &ps, &pol);
 	if (rc < 0)
 		return rc;
-	copy(d->conf_path, sizeof(d->conf_path), path);
+	if (path != d->conf_path) /* a reload passes d->conf_path itself: snprintf onto itself emptied it */
+		copy(d->conf_path, sizeof(d->conf_path), path);
 	copy(d->state_dir, sizeof(d->state_dir), c->state_dir);
 	copy(d->scratch_dir, sizeof(d->scratch_dir), c->scratch_dir);
 	copy(d->socket_path, sizeof(d->socket_path), c->control_socket);
