@@ -39,7 +39,10 @@
 #include "policy.h"
 #include "vcnd.h"
 
-#define VCND_GHOST "127.0.0.1:vcnd"
+/* gmond keys hosts by the spoof's address: 127.0.0.1 is what a gmond that
+ * receives over loopback calls itself, and vcnd's numbers merged into that
+ * host ("localhost"); 127.0.0.2 is loopback too and no gmond's own. */
+#define VCND_GHOST "127.0.0.2:vcnd"
 #define FAIR_METADATA_EVERY 30 /* ticks between metadata resends */
 #define READ_BACK_EVERY 15      /* passes between reading limits back from libvirt */
 #define REPIN_EVERY 15          /* passes between re-pinning looks (load must hold a while) */

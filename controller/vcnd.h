@@ -20,6 +20,7 @@
 #include "readiness.h"
 #include "uuid.h"
 #include "vmlimits.h"
+#include "webevents.h"
 
 #define VCND_NAME_MAX 64
 #define VCND_MAX_HOSTS 64
@@ -138,6 +139,7 @@ struct vcnd_client {
 	unsigned reported;          /* bitmap-free: count of progress lines sent */
 	char seen[VCND_MAX_PARALLEL * 8][VCND_NAME_MAX]; /* VCNs already reported ready/failed */
 	unsigned nseen;
+	bool readonly;              /* came in on the status socket: read verbs only */
 };
 
 struct vcnd {
@@ -178,6 +180,14 @@ struct vcnd {
 	struct vcn_gsend *gsend;    /* NULL: not publishing (uses d->policy, read under lock) */
 	struct vcn_limits limits;
 	uint64_t fair_ticks;
+	/* web.c: the web UI's status socket, overlay events and views */
+	char status_socket[PATH_MAX];   /* "" none; taken at start only */
+	char status_group[VCND_NAME_MAX];
+	int status_fd;
+	char web_events_file[PATH_MAX]; /* "" none */
+	unsigned web_events_max;
+	char web_views_command[PATH_MAX]; /* "" none */
+	struct vcn_webevents webev;
 };
 
 /* hosts.c */
@@ -199,6 +209,7 @@ unsigned vcnd_vo_count(struct vcnd *d, int vo, bool ready_only);
 /* ctl.c */
 int vcnd_ctl_listen(struct vcnd *d);
 void vcnd_ctl_accept(struct vcnd *d);
+void vcnd_ctl_accept_status(struct vcnd *d);
 void vcnd_ctl_progress(struct vcnd *d);
 void vcnd_ctl_close(struct vcnd *d);
 
@@ -208,6 +219,12 @@ void vcnd_fair_tick(struct vcnd *d);
 void vcnd_fair_reload(struct vcnd *d);
 char *vcnd_fair_format(struct vcnd *d, bool json);
 void vcnd_fair_stop(struct vcnd *d);
+
+/* web.c */
+void vcnd_web_start(struct vcnd *d);
+void vcnd_web_reload(struct vcnd *d);
+void vcnd_web_tick(struct vcnd *d);
+void vcnd_web_stop(struct vcnd *d);
 
 /* settings.c */
 int vcnd_settings_load(struct vcnd *d, const char *path);

@@ -224,7 +224,8 @@ _vcn_start_nginx() {
 # vcn_ganglia_up [CLUSTER]: start gmond, gmetad, php-fpm and nginx for CLUSTER
 # (default vcn-test) under $VCN_SCRATCH/ganglia, each stopped by PID at exit;
 # ports are chosen at run time (see the file header). ganglia-web is a private
-# copy installed by web/gweb-install. Put module confs into $VCN_GMOND_D before
+# copy installed by web/gweb-install (extra options in VCN_GWEB_EXTRA, split on
+# blanks: paths without spaces). Put module confs into $VCN_GMOND_D before
 # calling, or call vcn_gmond_restart after adding them.
 vcn_ganglia_up() {
 	local try
@@ -275,7 +276,7 @@ vcn_ganglia_up() {
 
 	"$VCN_TOP/web/gweb-install" "$VCN_GANGLIA_DIR/www" --force \
 		--rrds "$VCN_RRD_DIR" --state "$VCN_GANGLIA_DIR/gweb-state" \
-		--gmetad "127.0.0.1:$VCN_GMETAD_INTERACTIVE_PORT" >>"$VCN_GANGLIA_DIR/log/gweb-install.log" 2>&1 ||
+		--gmetad "127.0.0.1:$VCN_GMETAD_INTERACTIVE_PORT" ${VCN_GWEB_EXTRA:-} >>"$VCN_GANGLIA_DIR/log/gweb-install.log" 2>&1 ||
 		{ tail -n 20 "$VCN_GANGLIA_DIR/log/gweb-install.log" >&2; vcn_log "gweb-install failed"; return 1; }
 
 	VCN_WEB_PORT=0 # php-fpm listens on a unix socket: no port to pick
@@ -406,7 +407,8 @@ vcn_gmond_vcn_module() {
 		/^ *path = / { sub(/"[^"]*"/, "\"" so "\"") }
 		/^ *name = "vcn_module"/ { print; printf "%s", params; next }
 		{ print }' "$VCN_TOP/gmond-modules/vcn.conf" >"${VCN_GMOND_D:-$VCN_SCRATCH/gmond.d}/vcn.conf"
-	if ldd "$so" | grep -q libasan; then
+	# not grep -q: under pipefail, ldd killed by SIGPIPE would make the test false
+	if ldd "$so" | grep libasan >/dev/null; then
 		VCN_GMOND_PRELOAD="$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libubsan.so)"
 		export VCN_GMOND_PRELOAD
 	fi
