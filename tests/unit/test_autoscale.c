@@ -156,7 +156,7 @@ static void test_trace(void)
 
 		memcpy(all, log, a);
 		memcpy(all + a, summary, b + 1);
-		CHECK_GOLDEN("autoscale/step.log", all);
+		CHECK_GOLDEN("autoscale/step.golden", all);
 		free(all);
 	}
 	free(log);
