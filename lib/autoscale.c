@@ -298,6 +298,7 @@ int vcn_as_replay(const struct vcn_as_policy *p, const struct vcn_as_sim *sim, c
 	size_t *idx = NULL;
 	unsigned prev_ideal;
 	double change_at = -1;
+	bool going_up = true;
 	const char *why;
 	int rc = -EINVAL;
 
@@ -335,6 +336,7 @@ int vcn_as_replay(const struct vcn_as_policy *p, const struct vcn_as_sim *sim, c
 			if (r->n_changes < 8)
 				r->time_to_target_s[r->n_changes++] = -1;
 			change_at = t;
+			going_up = ideal_clean > prev_ideal;
 			prev_ideal = ideal_clean;
 		}
 		jobs_vcns = dem > 0 ? (unsigned)ceil(dem / p->jobs_per_vcn - 1e-9) : 0;
@@ -357,12 +359,17 @@ int vcn_as_replay(const struct vcn_as_policy *p, const struct vcn_as_sim *sim, c
 			idx[nview] = i;
 			view[nview++] = s->v;
 		}
-		if (r->n_changes && r->time_to_target_s[r->n_changes - 1] < 0 && ready == ideal_clean &&
-		    live == ideal_clean)
+		/* reached: up, when enough are ready; down, when no more are left */
+		if (r->n_changes && r->time_to_target_s[r->n_changes - 1] < 0 &&
+		    (going_up ? ready >= ideal_clean : live <= ideal_clean))
 			r->time_to_target_s[r->n_changes - 1] = t - change_at;
-		if ((double)live - ideal_clean > r->overshoot_max)
+		/* overshoot: above the ideal after a step up (after a step down,
+		 * the excess is the scale-in delay, counted in idle minutes) */
+		if (going_up && (double)live - ideal_clean > r->overshoot_max)
 			r->overshoot_max = (double)live - ideal_clean;
 		r->idle_vcn_min += (double)(ready - busy) * sim->tick_s / 60.0;
+		if (sim->tick)
+			sim->tick(sim->opaque, t, dem, vcn_as_ideal(p, dem), live, ready, busy);
 		if (vcn_as_decide(p, &st, dem, view, nview, now, &d) < 0)
 			goto cleanup;
 		if (d.add || d.n_remove) {

@@ -54,12 +54,17 @@ struct vcn_as_sim {
 	double boot_s;     /* create to ready */
 	double end_s;      /* replay until */
 	unsigned initial;  /* VCNs ready at 0 */
+	/* optional: called every tick (plots) */
+	void (*tick)(void *opaque, double t, double demand, unsigned ideal, unsigned live, unsigned ready,
+		     unsigned busy);
+	void *opaque;
 };
 
 struct vcn_as_result {
-	double time_to_target_s[8]; /* per change of the ideal: until ready == ideal (-1: never) */
+	double time_to_target_s[8]; /* per change of the ideal: up, until that many are ready;
+				     * down, until no more are left (-1: never) */
 	unsigned n_changes;
-	double overshoot_max;     /* most VCNs above the ideal at any time */
+	double overshoot_max;     /* most VCNs above the ideal after a step up */
 	double idle_vcn_min;      /* ready VCNs without work, integrated */
 	unsigned actions;         /* decisions that added or removed */
 	unsigned ideal_actions;   /* what the noise-free ideal needs with the policy's steps */

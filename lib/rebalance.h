@@ -40,6 +40,7 @@ struct vcn_rb_state {
 struct vcn_rb_policy {
 	double threshold;   /* plan when the deviation exceeds it; stop at or below */
 	unsigned k;         /* migrations per round */
+	/* gains are in n * deviation^2 (n usable hosts); costs in the same unit */
 	double cost_mem;    /* cost per GiB of memory to copy */
 	double cost_dirty;  /* cost per MiB/s dirtied */
 	double cost_load;   /* cost per CPU of the VM's own demand */
@@ -50,7 +51,7 @@ struct vcn_rb_policy {
 
 struct vcn_rb_move {
 	size_t vm, from, to;
-	double gain, cost;  /* deviation removed; the move's cost */
+	double gain, cost;  /* squared deviation (summed over hosts) removed; the move's cost */
 	bool drain;
 };
 

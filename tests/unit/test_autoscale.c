@@ -132,7 +132,7 @@ static void test_trace(void)
 	char *text = vcn_test_read_data("autoscale/step.trace"), *log = NULL, summary[512];
 	double *t = NULL, *dem = NULL, *cl = NULL;
 	struct vcn_as_policy p = pol();
-	struct vcn_as_sim sim = { 5, 20, 600, 1 };
+	struct vcn_as_sim sim = { 5, 20, 600, 1, NULL, NULL };
 	struct vcn_as_result r;
 	size_t n = 0;
 
