@@ -340,6 +340,25 @@ static void cmd_fairness(struct vcnd *d, struct vcnd_client *c)
 	finish(c);
 }
 
+/* rebalance [dry-run], drain HOST, undrain HOST, hosts (rebalance.c). */
+static void cmd_cluster(struct vcnd *d, struct vcnd_client *c, char **argv, unsigned argc)
+{
+	bool ok = true;
+	char *s = vcnd_cluster_ctl(d, c->json, argv, argc, &ok);
+	size_t off = 0, len;
+	ssize_t n;
+
+	if (!s)
+		return fail(c, "%s: out of memory", argv[0]);
+	len = strlen(s);
+	while (off < len && (n = send(c->fd, s + off, len - off, MSG_NOSIGNAL)) > 0)
+		off += (size_t)n;
+	if (c->json && off == len && send(c->fd, "\n", 1, MSG_NOSIGNAL) < 0)
+		vcn_debug("client went away: %s", strerror(errno));
+	free(s);
+	finish(c);
+}
+
 /* The pin map of every connected host (or of host @only). */
 static void cmd_pin(struct vcnd *d, struct vcnd_client *c, const char *only)
 {
@@ -460,6 +479,9 @@ static void dispatch(struct vcnd *d, struct vcnd_client *c, char *line)
 	}
 	if (strcmp(tok[1], "fairness") == 0 && ntok == 2)
 		return cmd_fairness(d, c);
+	if (strcmp(tok[1], "rebalance") == 0 || strcmp(tok[1], "drain") == 0 || strcmp(tok[1], "undrain") == 0 ||
+	    strcmp(tok[1], "hosts") == 0)
+		return cmd_cluster(d, c, tok + 1, ntok - 1);
 	if (strcmp(tok[1], "destroy") == 0 && ntok == 3) {
 		if (!vcn_name_valid(tok[2]))
 			return fail(c, "'%s' is not a VCN name", tok[2]);

@@ -206,6 +206,7 @@ int vcnd_settings_load(struct vcnd *d, const char *path)
 	pthread_mutex_unlock(&d->lock);
 	vcn_policy_free(old_pol);
 	vcn_partitions_free(old_ps);
+	rc = vcnd_cluster_configure(d, c); /* rebalance, host loss, autoscale */
 	vcn_vcnd_conf_free(c);
-	return 0;
+	return rc;
 }

@@ -28,7 +28,12 @@ static void usage(FILE *f)
 	      "  reload               re-read vcnd.conf; a bad file keeps the running one\n"
 	      "  audit [N]            the last N audit log entries (JSON lines)\n"
 	      "  fairness             per host: Jain per resource, contenders; per VCN usage,\n"
-	      "                       entitlement, limits in force, network mechanism\n", f);
+	      "                       entitlement, limits in force, network mechanism\n"
+	      "  rebalance [--dry-run] plan a rebalancing round (load deviation before and\n"
+	      "                       expected after) and start its migrations\n"
+	      "  drain HOST           move every VCN off HOST; new VCNs avoid it\n"
+	      "  undrain HOST         HOST takes VCNs again\n"
+	      "  hosts                per host: health, drain, capacity, VCNs, migrations\n", f);
 }
 
 int main(int argc, char **argv)
@@ -37,20 +42,22 @@ int main(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "socket", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "dry-run", no_argument, NULL, 'n' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	const char *sock = "/run/vcn/vcnd.sock";
 	char req[512], buf[4096], cur[4096], last[4096] = "";
 	size_t used = 0, curlen = 0;
-	bool json = false;
+	bool json = false, dry_run = false;
 	ssize_t n;
 	int c, i, fd;
 
-	while ((c = getopt_long(argc, argv, "js:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "js:hn", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j': json = true; break;
 		case 's': sock = optarg; break;
+		case 'n': dry_run = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -72,6 +79,8 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (dry_run)
+		used += (size_t)snprintf(req + used, sizeof(req) - used, " dry-run");
 	req[used++] = '\n';
 	if (strlen(sock) >= sizeof(sa.sun_path)) {
 		fprintf(stderr, "vcnctl: socket path too long\n");

@@ -182,11 +182,14 @@ static int run(struct vcnd *d)
 			reload(d);
 		if (now >= next_tick) {
 			vcnd_hosts_connect(d);
+			vcnd_hostwatch_tick(d); /* before adoption: relaunches, duplicates */
 			vcnd_partitions_create(d); /* no-op unless changed or a host came (back) */
 			vcnd_adopt(d);
+			vcnd_autoscale_tick(d);
 			vcnd_reconcile(d);
 			vcnd_fair_tick(d);
 			vcnd_web_tick(d);
+			vcnd_rebalance_tick(d);
 			next_tick = now + d->interval_ms * 1000000u;
 		}
 		vcnd_poll_ready(d);
@@ -212,6 +215,7 @@ static int run(struct vcnd *d)
 	vcnd_fair_stop(d);
 	vcn_audit_close(&d->audit);
 	vcnd_web_stop(d);
+	vcnd_cluster_free(d);
 	vcnd_settings_free(d);
 	return 0;
 }

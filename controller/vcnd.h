@@ -37,6 +37,8 @@ struct vcn_partitions;
 struct vcn_topology;
 struct vcn_domcaps;
 struct vcn_cpumodel;
+struct vcn_vcnd_conf;
+struct vcnd_cluster;            /* cluster.h: rebalance, host loss, autoscale */
 
 struct vcnd_vo {
 	char name[VCND_NAME_MAX];
@@ -188,6 +190,8 @@ struct vcnd {
 	unsigned web_events_max;
 	char web_views_command[PATH_MAX]; /* "" none */
 	struct vcn_webevents webev;
+	/* rebalance.c, hostwatch.c, autoscale.c (cluster.h) */
+	struct vcnd_cluster *cluster;
 };
 
 /* hosts.c */
@@ -252,5 +256,19 @@ int vcnd_repin(struct vcnd *d, int host, virConnectPtr conn, const struct vcn_co
 int vcnd_cpu_choose(struct vcnd *d, int host, const struct vcnd_vo *vo, struct vcn_cpumodel *m,
 		    char *why, size_t whylen);
 void vcnd_host_forget(struct vcnd_host *h);
+
+/* cluster (issue 5): rebalance.c, hostwatch.c, autoscale.c. The _locked
+ * ones are called with d->lock held. */
+int vcnd_cluster_configure(struct vcnd *d, const struct vcn_vcnd_conf *c);
+void vcnd_cluster_free(struct vcnd *d);
+void vcnd_hostwatch_tick(struct vcnd *d);
+void vcnd_rebalance_tick(struct vcnd *d);
+void vcnd_autoscale_tick(struct vcnd *d);
+char *vcnd_cluster_ctl(struct vcnd *d, bool json, char **argv, unsigned argc, bool *ok);
+bool vcnd_cluster_overlay_busy_locked(struct vcnd *d, const char *vcn, int host);
+bool vcnd_cluster_migrating_locked(struct vcnd *d, const char *vcn);
+void vcnd_cluster_duplicate_locked(struct vcnd *d, const char *vcn, int host, int64_t created);
+bool vcnd_cluster_host_usable_locked(struct vcnd *d, int host, unsigned mem_mib);
+bool vcnd_cluster_scaling_in_locked(struct vcnd *d, int vo);
 
 #endif

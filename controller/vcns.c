@@ -200,9 +200,11 @@ static void adopt_domain(struct vcnd *d, int host, virDomainPtr dom)
 	if (vcn_dommeta_fetch(d->hosts[host].conn, uuid, &meta) < 0 || !meta.vo[0])
 		return; /* not one of ours */
 	if (v) {
-		if (v->state != VCND_LAUNCHING)
+		if (v->state != VCND_LAUNCHING && !vcnd_cluster_migrating_locked(d, name)) {
 			vcn_warn("VCN '%s' runs on host '%s' and '%s': duplicate", name,
 				 d->hosts[v->host].name, d->hosts[host].name);
+			vcnd_cluster_duplicate_locked(d, name, host, meta.created); /* hostwatch.c resolves */
+		}
 		return;
 	}
 	v = add_vcn(d, name, meta.vo, host);
@@ -236,7 +238,8 @@ static void remove_orphans(struct vcnd *d, int host)
 	for (i = 0; i < n; i++) {
 		if (vcn_overlay_vcn_of(names[i], vcn, sizeof(vcn)) == 0) {
 			v = find_vcn(d, vcn);
-			if (!v || (v->host != host && v->state != VCND_LAUNCHING)) {
+			if ((!v || (v->host != host && v->state != VCND_LAUNCHING)) &&
+			    !vcnd_cluster_overlay_busy_locked(d, vcn, host)) {
 				if (vcn_overlay_delete(h->pool, vcn) == 0) {
 					vcn_info("removed overlay '%s' on host '%s': no VCN uses it", names[i], h->name);
 					vcn_audit_log(&d->audit, "orphan-removed", vcn, h->name, "overlay %s", names[i]);
@@ -285,7 +288,7 @@ int vcnd_adopt(struct vcnd *d)
 		struct vcnd_vcn *v = &d->vcns[i];
 
 		if (v->state == VCND_LAUNCHING || v->state == VCND_FAILED || !answered[v->host] ||
-		    v->seen_pass == d->pass) {
+		    v->seen_pass == d->pass || vcnd_cluster_migrating_locked(d, v->name)) {
 			i++;
 			continue;
 		}
@@ -503,8 +506,9 @@ cleanup:
 	return NULL;
 }
 
-/* The up host with the fewest vCPUs per physical CPU, -1 if none is up. */
-static int pick_host(struct vcnd *d)
+/* The up host with the fewest vCPUs per physical CPU that may take a VCN
+ * of VO @vo (not suspect or draining, memory left), -1 if none. */
+static int pick_host(struct vcnd *d, int vo)
 {
 	double best = 0, load;
 	unsigned h, vcpus;
@@ -512,7 +516,7 @@ static int pick_host(struct vcnd *d)
 	int pick = -1;
 
 	for (h = 0; h < d->nhosts; h++) {
-		if (!d->hosts[h].conn)
+		if (!d->hosts[h].conn || !vcnd_cluster_host_usable_locked(d, (int)h, d->vos[vo].memory_mib))
 			continue;
 		vcpus = 0;
 		for (i = 0; i < d->nvcns; i++)
@@ -545,7 +549,7 @@ static int start_launch(struct vcnd *d, int vo)
 	struct launch_job *job;
 	struct vcnd_vcn *v;
 	pthread_t t;
-	int host = pick_host(d);
+	int host = pick_host(d, vo);
 
 	if (host < 0)
 		return -EHOSTDOWN;
@@ -629,7 +633,8 @@ void vcnd_reconcile(struct vcnd *d)
 				break;
 			have++;
 		}
-		if (have > d->desired[vo]) {
+		/* a graceful scale-in (autoscale.c) chose its own VCNs */
+		if (have > d->desired[vo] && !vcnd_cluster_scaling_in_locked(d, (int)vo)) {
 			struct vcnd_vcn *v = pick_victim(d, (int)vo);
 
 			if (v)

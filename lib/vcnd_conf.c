@@ -447,6 +447,9 @@ static void load_host(struct loadctx *c, cfg_t *h, struct vcn_conf_host *host)
 		conf_err(c, line_of(c, h, "uri"), "uri: '%s': not a libvirt URI (such as qemu:///system)", host->uri);
 }
 
+static void load_autoscale(struct loadctx *c, cfg_t *s, struct vcn_conf_vo *vo);
+static unsigned first_line_in(struct loadctx *c, const cfg_t *sec);
+
 static void load_vo(struct loadctx *c, cfg_t *s, struct vcn_conf_vo *vo)
 {
 	const char *title = cfg_title(s), *v;
@@ -530,6 +533,234 @@ static void load_vo(struct loadctx *c, cfg_t *s, struct vcn_conf_vo *vo)
 		conf_err(c, line_of(c, s, "partition"),
 			 "partition: '%s': not a libvirt partition under /machine (such as /machine/vo-physics)",
 			 vo->partition);
+	/* libconfuse makes a default autoscale section for every vo (with the
+	 * vo's line): one that was written has options recorded in it */
+	if (cfg_size(s, "autoscale") && first_line_in(c, cfg_getsec(s, "autoscale")) > 0)
+		load_autoscale(c, cfg_getsec(s, "autoscale"), vo);
+}
+
+/* --- cluster { } and vo { autoscale { } } (issue 5) ----------------------- */
+
+static const char *const rebalance_mode_names[VCN_REBALANCE_LAST] = { "off", "advise", "auto" };
+static const char *const load_source_names[VCN_LOAD_LAST] = { "libvirt", "ganglia", "vcpus" };
+
+/* "off", "advise", "auto"; "?" when out of range. */
+const char *vcn_rebalance_mode_name(enum vcn_rebalance_mode m)
+{
+	return (unsigned)m < VCN_REBALANCE_LAST ? rebalance_mode_names[m] : "?";
+}
+
+/* "libvirt", "ganglia", "vcpus"; "?" when out of range. */
+const char *vcn_load_source_name(enum vcn_load_source s)
+{
+	return (unsigned)s < VCN_LOAD_LAST ? load_source_names[s] : "?";
+}
+
+static int name_index(const char *const *names, int n, const char *v)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(names[i], v) == 0)
+			return i;
+	return -1;
+}
+
+static void get_duration(struct loadctx *c, cfg_t *sec, const char *name, uint64_t min_ms, uint64_t max_ms,
+			 uint64_t def, uint64_t *out)
+{
+	const char *v = cfg_getstr(sec, name);
+	uint64_t ms;
+	int rc;
+
+	*out = def;
+	if (!is_set(sec, name))
+		return;
+	rc = vcn_parse_duration_ms(v, &ms);
+	if (rc == 0 && (ms < min_ms || ms > max_ms))
+		rc = -ERANGE;
+	if (rc < 0)
+		conf_err(c, line_of(c, sec, name), "%s: '%s': %s (a duration from %llu ms to %llu s, such as 30s)",
+			 name, v, vcn_parse_strerror(rc), (unsigned long long)min_ms,
+			 (unsigned long long)(max_ms / 1000));
+	else
+		*out = ms;
+}
+
+static void get_double(struct loadctx *c, cfg_t *sec, const char *name, double min, double max, double def,
+		       double *out)
+{
+	const char *v = cfg_getstr(sec, name);
+	int rc;
+
+	*out = def;
+	if (!is_set(sec, name))
+		return;
+	rc = vcn_parse_double(v, min, max, out);
+	if (rc < 0) {
+		*out = def;
+		conf_err(c, line_of(c, sec, name), "%s: '%s': %s (a number from %g to %g)", name, v,
+			 vcn_parse_strerror(rc), min, max);
+	}
+}
+
+static void get_bool(struct loadctx *c, cfg_t *sec, const char *name, bool def, bool *out)
+{
+	const char *v = cfg_getstr(sec, name);
+
+	*out = def;
+	if (is_set(sec, name) && vcn_parse_bool(v, out) < 0) {
+		*out = def;
+		conf_err(c, line_of(c, sec, name), "%s: '%s': not yes or no", name, v);
+	}
+}
+
+/* A string list option (argv): every element non-empty. */
+static char **get_argv(struct loadctx *c, cfg_t *sec, const char *name, size_t *n)
+{
+	unsigned k = cfg_size(sec, name);
+	char **argv;
+
+	*n = 0;
+	if (k == 0)
+		return NULL;
+	argv = calloc(k + 1, sizeof(*argv));
+	if (!argv) {
+		c->oom = true;
+		return NULL;
+	}
+	for (unsigned i = 0; i < k; i++) {
+		const char *v = cfg_getnstr(sec, name, i);
+
+		if (!v || !*v)
+			conf_err(c, line_of(c, sec, name), "%s: element %u is empty", name, i + 1);
+		argv[(*n)++] = dup_or_oom(c, v ? v : "");
+	}
+	return argv;
+}
+
+static void free_argv(char **argv, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(argv[i]);
+	free(argv);
+}
+
+static void load_cluster(struct loadctx *c, cfg_t *s, struct vcn_vcnd_conf *conf)
+{
+	struct vcn_conf_cluster *cl = &conf->cluster;
+	const char *v;
+	int k;
+
+	cl->line = first_line_in(c, s);
+	cl->rebalance = VCN_REBALANCE_OFF;
+	if (is_set(s, "rebalance")) {
+		v = cfg_getstr(s, "rebalance");
+		k = name_index(rebalance_mode_names, VCN_REBALANCE_LAST, v);
+		if (k < 0)
+			conf_err(c, line_of(c, s, "rebalance"), "rebalance: '%s': not off, advise or auto", v);
+		else
+			cl->rebalance = (enum vcn_rebalance_mode)k;
+	}
+	cl->load = VCN_LOAD_LIBVIRT;
+	if (is_set(s, "load")) {
+		v = cfg_getstr(s, "load");
+		k = name_index(load_source_names, VCN_LOAD_LAST, v);
+		if (k < 0)
+			conf_err(c, line_of(c, s, "load"), "load: '%s': not libvirt, ganglia or vcpus", v);
+		else
+			cl->load = (enum vcn_load_source)k;
+	}
+	get_double(c, s, "threshold", 0.0, 10.0, 0.15, &cl->threshold);
+	get_uint(c, s, "migrations_per_round", 1, 64, 2, &cl->migrations_per_round);
+	get_duration(c, s, "rebalance_interval", 1000, 86400000, 30000, &cl->rebalance_interval_ms);
+	get_duration(c, s, "hold", 0, 86400000, 300000, &cl->hold_ms);
+	get_duration(c, s, "retry_after", 0, 86400000, 600000, &cl->retry_after_ms);
+	get_double(c, s, "max_load", 0.0, 100.0, 1.0, &cl->max_load);
+	get_bool(c, s, "anti_affinity", true, &cl->anti_affinity);
+	get_double(c, s, "cost_mem", 0.0, 1000.0, 0.001, &cl->cost_mem);
+	get_double(c, s, "cost_dirty", 0.0, 1000.0, 0.00002, &cl->cost_dirty);
+	get_double(c, s, "cost_load", 0.0, 1000.0, 0.0002, &cl->cost_load);
+	get_double(c, s, "min_gain", 0.0, 1000.0, 0.0002, &cl->min_gain);
+	get_bool(c, s, "shared_storage", false, &cl->shared_storage);
+	get_duration(c, s, "suspect_after", 1000, 3600000, 10000, &cl->suspect_after_ms);
+	get_duration(c, s, "down_after", 1000, 86400000, 30000, &cl->down_after_ms);
+	cl->fence = get_argv(c, s, "fence", &cl->n_fence);
+	cl->gmetad = get_str(c, s, "gmetad", NULL);
+	if (cl->gmetad) {
+		const char *colon = strrchr(cl->gmetad, ':');
+		unsigned port;
+
+		if (!colon || colon == cl->gmetad || vcn_parse_uint(colon + 1, 1, 65535, &port) < 0)
+			conf_err(c, line_of(c, s, "gmetad"), "gmetad: '%s': not ADDR:PORT (gmetad's xml_port)",
+				 cl->gmetad);
+	}
+	cl->ganglia_cluster = get_str(c, s, "ganglia_cluster", NULL);
+	cl->rrd_rootdir = get_abs_path(c, s, "rrd_rootdir", "/var/lib/ganglia/rrds");
+	get_duration(c, s, "rrd_window", 15000, 86400000, 300000, &cl->rrd_window_ms);
+	if (cl->load == VCN_LOAD_GANGLIA && !cl->ganglia_cluster)
+		conf_err(c, line_of(c, s, "load"), "load ganglia needs ganglia_cluster (where the VCNs report)");
+	if (cl->down_after_ms < cl->suspect_after_ms)
+		conf_err(c, line_of(c, s, "down_after"), "down_after: shorter than suspect_after");
+}
+
+/* The first line an option of section @sec was read on, 0 if none was. */
+static unsigned first_line_in(struct loadctx *c, const cfg_t *sec)
+{
+	unsigned best = 0;
+
+	for (size_t i = 0; i < c->n; i++)
+		if (c->lines[i].sec == sec && (best == 0 || c->lines[i].line < best))
+			best = c->lines[i].line;
+	return best;
+}
+
+static void load_autoscale(struct loadctx *c, cfg_t *s, struct vcn_conf_vo *vo)
+{
+	static const char *const sources[] = { "command", "file", "ganglia" }; /* enum vcn_demand_kind */
+	struct vcn_conf_autoscale *a = &vo->autoscale;
+	const char *v;
+	int k;
+
+	a->enabled = true;
+	a->line = first_line_in(c, s);
+	if (!is_set(s, "source")) {
+		conf_err(c, a->line, "vo '%s': autoscale without source (command, file or ganglia)", vo->name);
+		return;
+	}
+	v = cfg_getstr(s, "source");
+	k = name_index(sources, 3, v);
+	if (k < 0) {
+		conf_err(c, line_of(c, s, "source"), "source: '%s': not command, file or ganglia", v);
+		return;
+	}
+	a->source = k;
+	a->command = get_argv(c, s, "command", &a->n_command);
+	a->file = get_abs_path(c, s, "file", NULL);
+	a->metric = get_str(c, s, "metric", NULL);
+	a->metric_host = get_str(c, s, "metric_host", "vcnd");
+	a->metric_cluster = get_str(c, s, "metric_cluster", NULL);
+	if (k == 0 && a->n_command == 0)
+		conf_err(c, line_of(c, s, "source"), "source command needs command = {\"prog\", \"arg\", ...}");
+	if (k == 1 && !is_set(s, "file"))
+		conf_err(c, line_of(c, s, "source"), "source file needs file = \"/path\"");
+	if (k == 2 && !a->metric)
+		conf_err(c, line_of(c, s, "source"), "source ganglia needs metric (and cluster.gmetad)");
+	get_double(c, s, "jobs_per_vcn", 0.001, 1e6, 1.0, &a->jobs_per_vcn);
+	get_uint(c, s, "step_up", 1, 4096, 2, &a->step_up);
+	get_uint(c, s, "step_down", 1, 4096, 1, &a->step_down);
+	get_duration(c, s, "cooldown", 0, 86400000, 30000, &a->cooldown_ms);
+	get_double(c, s, "idle_threshold", 0.0, 1.0, 0.1, &a->idle_threshold);
+	get_duration(c, s, "idle_period", 0, 86400000, 60000, &a->idle_period_ms);
+	get_duration(c, s, "shutdown_timeout", 0, 3600000, 30000, &a->shutdown_timeout_ms);
+	get_duration(c, s, "timeout", 100, 600000, 10000, &a->timeout_ms);
+}
+
+static void free_autoscale(struct vcn_conf_autoscale *a)
+{
+	free_argv(a->command, a->n_command);
+	free(a->file);
+	free(a->metric);
+	free(a->metric_host);
+	free(a->metric_cluster);
 }
 
 static void free_vo(struct vcn_conf_vo *vo)
@@ -547,6 +778,7 @@ static void free_vo(struct vcn_conf_vo *vo)
 	free(vo->cpu_features);
 	free(vo->network);
 	free(vo->partition);
+	free_autoscale(&vo->autoscale);
 }
 
 /* Release @c and everything it owns; NULL is a no-op. */
@@ -576,6 +808,10 @@ void vcn_vcnd_conf_free(struct vcn_vcnd_conf *c)
 	for (i = 0; i < c->n_vos; i++)
 		free_vo(&c->vos[i]);
 	free(c->vos);
+	free_argv(c->cluster.fence, c->cluster.n_fence);
+	free(c->cluster.gmetad);
+	free(c->cluster.ganglia_cluster);
+	free(c->cluster.rrd_rootdir);
 	free(c);
 }
 
@@ -592,6 +828,7 @@ static void load_all(struct loadctx *c, cfg_t *cfg, struct vcn_vcnd_conf *conf)
 	size_t i, j;
 
 	load_globals(c, cfg_getsec(cfg, "globals"), conf);
+	load_cluster(c, cfg_getsec(cfg, "cluster"), conf);
 
 	conf->n_hosts = 0;
 	i = cfg_size(cfg, "host");
@@ -652,6 +889,49 @@ int vcn_vcnd_conf_load(const char *path, struct vcn_vcnd_conf **out)
 		CFG_STR("web_views_command", NULL, CFGF_NODEFAULT),
 		CFG_END()
 	};
+	cfg_opt_t cluster_opts[] = {
+		CFG_STR("rebalance", NULL, CFGF_NODEFAULT),
+		CFG_STR("load", NULL, CFGF_NODEFAULT),
+		CFG_STR("threshold", NULL, CFGF_NODEFAULT),
+		CFG_STR("migrations_per_round", NULL, CFGF_NODEFAULT),
+		CFG_STR("rebalance_interval", NULL, CFGF_NODEFAULT),
+		CFG_STR("hold", NULL, CFGF_NODEFAULT),
+		CFG_STR("retry_after", NULL, CFGF_NODEFAULT),
+		CFG_STR("max_load", NULL, CFGF_NODEFAULT),
+		CFG_STR("anti_affinity", NULL, CFGF_NODEFAULT),
+		CFG_STR("cost_mem", NULL, CFGF_NODEFAULT),
+		CFG_STR("cost_dirty", NULL, CFGF_NODEFAULT),
+		CFG_STR("cost_load", NULL, CFGF_NODEFAULT),
+		CFG_STR("min_gain", NULL, CFGF_NODEFAULT),
+		CFG_STR("shared_storage", NULL, CFGF_NODEFAULT),
+		CFG_STR("suspect_after", NULL, CFGF_NODEFAULT),
+		CFG_STR("down_after", NULL, CFGF_NODEFAULT),
+		CFG_STR_LIST("fence", NULL, CFGF_NODEFAULT),
+		CFG_STR("gmetad", NULL, CFGF_NODEFAULT),
+		CFG_STR("ganglia_cluster", NULL, CFGF_NODEFAULT),
+		CFG_STR("rrd_rootdir", NULL, CFGF_NODEFAULT),
+		CFG_STR("rrd_window", NULL, CFGF_NODEFAULT),
+		CFG_SEC(AT_SECTION, at_opts, CFGF_NONE),
+		CFG_END()
+	};
+	cfg_opt_t autoscale_opts[] = {
+		CFG_STR("source", NULL, CFGF_NODEFAULT),
+		CFG_STR_LIST("command", NULL, CFGF_NODEFAULT),
+		CFG_STR("file", NULL, CFGF_NODEFAULT),
+		CFG_STR("metric", NULL, CFGF_NODEFAULT),
+		CFG_STR("metric_host", NULL, CFGF_NODEFAULT),
+		CFG_STR("metric_cluster", NULL, CFGF_NODEFAULT),
+		CFG_STR("jobs_per_vcn", NULL, CFGF_NODEFAULT),
+		CFG_STR("step_up", NULL, CFGF_NODEFAULT),
+		CFG_STR("step_down", NULL, CFGF_NODEFAULT),
+		CFG_STR("cooldown", NULL, CFGF_NODEFAULT),
+		CFG_STR("idle_threshold", NULL, CFGF_NODEFAULT),
+		CFG_STR("idle_period", NULL, CFGF_NODEFAULT),
+		CFG_STR("shutdown_timeout", NULL, CFGF_NODEFAULT),
+		CFG_STR("timeout", NULL, CFGF_NODEFAULT),
+		CFG_SEC(AT_SECTION, at_opts, CFGF_NONE),
+		CFG_END()
+	};
 	cfg_opt_t host_opts[] = {
 		CFG_STR("uri", NULL, CFGF_NODEFAULT),
 		CFG_SEC(AT_SECTION, at_opts, CFGF_NONE),
@@ -671,11 +951,13 @@ int vcn_vcnd_conf_load(const char *path, struct vcn_vcnd_conf **out)
 		CFG_STR("min", NULL, CFGF_NODEFAULT),
 		CFG_STR("max", NULL, CFGF_NODEFAULT),
 		CFG_STR("partition", NULL, CFGF_NODEFAULT),
+		CFG_SEC("autoscale", autoscale_opts, CFGF_NONE),
 		CFG_SEC(AT_SECTION, at_opts, CFGF_NONE),
 		CFG_END()
 	};
 	cfg_opt_t opts[] = {
 		CFG_SEC("globals", globals_opts, CFGF_NONE),
+		CFG_SEC("cluster", cluster_opts, CFGF_NONE),
 		CFG_SEC("host", host_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
 		CFG_SEC("vo", vo_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
 		CFG_END()
@@ -710,6 +992,8 @@ int vcn_vcnd_conf_load(const char *path, struct vcn_vcnd_conf **out)
 	set_validcb(globals_opts);
 	set_validcb(host_opts);
 	set_validcb(vo_opts);
+	set_validcb(cluster_opts);
+	set_validcb(autoscale_opts);
 	cur = &ctx;
 	cfg = cfg_init(opts, CFGF_NONE);
 	if (!cfg) {

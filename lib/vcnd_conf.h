@@ -30,6 +30,65 @@ struct vcn_conf_host {
 	unsigned line;  /* of the section's opening brace */
 };
 
+/* cluster { }: rebalancing, host loss, where load comes from (issue 5) */
+enum vcn_rebalance_mode {
+	VCN_REBALANCE_OFF,      /* never plan */
+	VCN_REBALANCE_ADVISE,   /* plan, log and audit the plan, move nothing */
+	VCN_REBALANCE_AUTO,     /* plan and migrate */
+	VCN_REBALANCE_LAST
+};
+
+enum vcn_load_source {
+	VCN_LOAD_LIBVIRT,       /* CPU used, from the fairness loop's bulk stats */
+	VCN_LOAD_GANGLIA,       /* vcn_cpu_used averaged over rrd_window from gmetad's RRDs */
+	VCN_LOAD_VCPUS,         /* allocated vCPUs (no measurement) */
+	VCN_LOAD_LAST
+};
+
+const char *vcn_rebalance_mode_name(enum vcn_rebalance_mode m);
+const char *vcn_load_source_name(enum vcn_load_source s);
+
+struct vcn_conf_cluster {
+	enum vcn_rebalance_mode rebalance;  /* default off */
+	enum vcn_load_source load;          /* default libvirt */
+	double threshold;                   /* deviation of normalised load; default 0.15 */
+	unsigned migrations_per_round;      /* K, 1..64; default 2 */
+	uint64_t rebalance_interval_ms;     /* default 30 s */
+	uint64_t hold_ms;                   /* a moved VCN stays this long; default 5 min */
+	uint64_t retry_after_ms;            /* a failed (VCN, host) pair waits; default 10 min */
+	double max_load;                    /* target's normalised load after a move; default 1 */
+	bool anti_affinity;                 /* spread each VO's VCNs; default yes */
+	double cost_mem, cost_dirty, cost_load, min_gain; /* lib/rebalance.h; defaults there */
+	bool shared_storage;                /* overlays on storage every host sees; default no */
+	uint64_t suspect_after_ms;          /* silent this long: suspect; default 10 s */
+	uint64_t down_after_ms;             /* suspect this long: down (fence); default 30 s */
+	char **fence;                       /* argv confirming a host is down, "%h" = name; NULL none */
+	size_t n_fence;
+	char *gmetad;                       /* "ADDR:PORT" of gmetad's xml_port, or NULL */
+	char *ganglia_cluster;              /* the Ganglia cluster the VCNs report in */
+	char *rrd_rootdir;                  /* gmetad's rrd_rootdir; default /var/lib/ganglia/rrds */
+	uint64_t rrd_window_ms;             /* history averaged; default 5 min */
+	unsigned line;                      /* of the section, 0 when absent */
+};
+
+/* vo "NAME" { autoscale { } }: the VCN count follows a demand (issue 5) */
+struct vcn_conf_autoscale {
+	bool enabled;                       /* the section is there */
+	int source;                         /* enum vcn_demand_kind (demand.h) */
+	char **command;                     /* argv, no shell */
+	size_t n_command;
+	char *file;                         /* holds a number */
+	char *metric, *metric_host, *metric_cluster; /* in gmetad's XML (cluster.gmetad) */
+	double jobs_per_vcn;                /* default 1 */
+	unsigned step_up, step_down;        /* default 2, 1 */
+	uint64_t cooldown_ms;               /* default 30 s */
+	double idle_threshold;              /* CPU fraction of its vCPUs; default 0.1 */
+	uint64_t idle_period_ms;            /* default 60 s */
+	uint64_t shutdown_timeout_ms;       /* guest shutdown, then destroy; default 30 s */
+	uint64_t timeout_ms;                /* the command's; default 10 s */
+	unsigned line;
+};
+
 /* One virtual organization: vo "NAME" { ... } */
 struct vcn_conf_vo {
 	char *name;          /* the section title, vcn_name_valid(); VCNs are NAME-<n> */
@@ -47,6 +106,7 @@ struct vcn_conf_vo {
 	char *network;       /* libvirt network name, default "default" */
 	unsigned min, max;   /* VCNs kept running: 0 <= min <= max <= 4096; default 0, 16 */
 	char *partition;     /* libvirt <resource><partition> ("/machine/vo-x"), or NULL for /machine */
+	struct vcn_conf_autoscale autoscale;
 };
 
 struct vcn_vcnd_conf {
@@ -72,6 +132,7 @@ struct vcn_vcnd_conf {
 	size_t n_hosts;
 	struct vcn_conf_vo *vos;     /* possibly none, in file order */
 	size_t n_vos;
+	struct vcn_conf_cluster cluster;
 };
 
 int vcn_vcnd_conf_load(const char *path, struct vcn_vcnd_conf **out);

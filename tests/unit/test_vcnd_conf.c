@@ -258,6 +258,17 @@ static const struct bad_case {
 	{ "many-errors", ":4: vcpus: 'two'" },
 	{ "many-errors", ":5: memory: 'lots'" },
 	{ "many-errors", ":6: max: '-1'" },
+	{ "cluster-rebalance", ":5: rebalance: 'sometimes': not off, advise or auto" },
+	{ "cluster-threshold", ":5: threshold: '0.1x': not a valid value (a number from 0 to 10)" },
+	{ "cluster-down", ":6: down_after: shorter than suspect_after" },
+	{ "cluster-gmetad", ":5: gmetad: 'localhost': not ADDR:PORT" },
+	{ "cluster-ganglia", ":5: load ganglia needs ganglia_cluster" },
+	{ "cluster-fence", ":5: fence: element 2 is empty" },
+	{ "as-nosource", ":7: vo 'x': autoscale without source" },
+	{ "as-source", ":7: source: 'shell': not command, file or ganglia" },
+	{ "as-command", ":7: source command needs command" },
+	{ "as-step", ":9: step_down: '0': out of range (an integer from 1 to 4096)" },
+	{ "as-cooldown", ":9: cooldown: 'soon': not a valid value" },
 };
 
 /* Each malformed file: -EINVAL, the exact file:line message, out untouched. */
@@ -308,6 +319,83 @@ static void test_sample(void)
 	CHECK(strchr(vcn_test_log(), '\n') == strrchr(vcn_test_log(), '\n')); /* one line */
 }
 
+/* issue 5: cluster { } and vo { autoscale { } } */
+static void test_cluster(void)
+{
+	struct vcn_vcnd_conf *c = load("vcnd_conf/cluster.conf");
+	const struct vcn_conf_cluster *cl;
+	const struct vcn_conf_autoscale *a;
+
+	if (!c)
+		return;
+	cl = &c->cluster;
+	CHECK_INT(cl->rebalance, ==, VCN_REBALANCE_AUTO);
+	CHECK_INT(cl->load, ==, VCN_LOAD_GANGLIA);
+	CHECK(cl->threshold == 0.2);
+	CHECK_INT(cl->migrations_per_round, ==, 3);
+	CHECK_INT(cl->rebalance_interval_ms, ==, 20000);
+	CHECK_INT(cl->hold_ms, ==, 120000);
+	CHECK_INT(cl->retry_after_ms, ==, 90000);
+	CHECK(cl->max_load == 1.5);
+	CHECK(!cl->anti_affinity);
+	CHECK(cl->cost_mem == 0.01);
+	CHECK(cl->cost_dirty == 0.00002); /* default */
+	CHECK(cl->shared_storage);
+	CHECK_INT(cl->suspect_after_ms, ==, 5000);
+	CHECK_INT(cl->down_after_ms, ==, 20000);
+	CHECK_INT(cl->n_fence, ==, 3);
+	CHECK_STR(cl->fence[0], "/usr/sbin/fence-host");
+	CHECK_STR(cl->fence[2], "%h");
+	CHECK(cl->fence[3] == NULL);
+	CHECK_STR(cl->gmetad, "127.0.0.1:8651");
+	CHECK_STR(cl->ganglia_cluster, "vcn");
+	CHECK_STR(cl->rrd_rootdir, "/var/lib/ganglia-test/rrds");
+	CHECK_INT(cl->rrd_window_ms, ==, 180000);
+	CHECK_INT(cl->line, ==, 6); /* its first option */
+	CHECK_INT(c->n_vos, ==, 3);
+	a = &c->vos[0].autoscale;
+	CHECK(a->enabled);
+	CHECK_INT(a->line, ==, 28); /* its first option */
+	CHECK_INT(a->source, ==, 0); /* VCN_DEMAND_COMMAND */
+	CHECK_INT(a->n_command, ==, 6);
+	CHECK_STR(a->command[5], "%i");
+	CHECK(a->jobs_per_vcn == 2);
+	CHECK_INT(a->step_up, ==, 3);
+	CHECK_INT(a->step_down, ==, 2);
+	CHECK_INT(a->cooldown_ms, ==, 45000);
+	CHECK(a->idle_threshold == 0.05);
+	CHECK_INT(a->idle_period_ms, ==, 120000);
+	CHECK_INT(a->shutdown_timeout_ms, ==, 20000);
+	CHECK_INT(a->timeout_ms, ==, 5000);
+	a = &c->vos[1].autoscale;
+	CHECK(a->enabled);
+	CHECK_INT(a->source, ==, 1);
+	CHECK_STR(a->file, "/run/vcn/bio.demand");
+	CHECK(a->jobs_per_vcn == 1);
+	CHECK_INT(a->step_up, ==, 2);
+	CHECK_INT(a->step_down, ==, 1);
+	CHECK_INT(a->cooldown_ms, ==, 30000);
+	CHECK_INT(a->idle_period_ms, ==, 60000);
+	CHECK(!c->vos[2].autoscale.enabled);
+	vcn_vcnd_conf_free(c);
+	c = load("vcnd_conf/minimal/vcnd.conf");
+	if (!c)
+		return;
+	CHECK_INT(c->cluster.rebalance, ==, VCN_REBALANCE_OFF);
+	CHECK_INT(c->cluster.load, ==, VCN_LOAD_LIBVIRT);
+	CHECK(c->cluster.threshold == 0.15);
+	CHECK_INT(c->cluster.migrations_per_round, ==, 2);
+	CHECK(c->cluster.anti_affinity && !c->cluster.shared_storage);
+	CHECK_INT(c->cluster.suspect_after_ms, ==, 10000);
+	CHECK_INT(c->cluster.down_after_ms, ==, 30000);
+	CHECK(c->cluster.fence == NULL && c->cluster.gmetad == NULL);
+	CHECK_STR(c->cluster.rrd_rootdir, "/var/lib/ganglia/rrds");
+	CHECK_INT(c->cluster.line, ==, 0);
+	CHECK_STR(vcn_rebalance_mode_name(VCN_REBALANCE_ADVISE), "advise");
+	CHECK_STR(vcn_load_source_name(VCN_LOAD_VCPUS), "vcpus");
+	vcn_vcnd_conf_free(c);
+}
+
 static void test_cpu_mode_names(void)
 {
 	enum vcn_vo_cpu_mode m;
@@ -328,7 +416,7 @@ int main(int argc, char **argv)
 		VCN_TEST(test_globals_interval_and_target), VCN_TEST(test_defaults), VCN_TEST(test_hosts), VCN_TEST(test_web),
 		VCN_TEST(test_vo_image_vcpus_memory), VCN_TEST(test_vo_cpu),
 		VCN_TEST(test_vo_network_min_max_partition), VCN_TEST(test_vo_kernel_boot_and_defaults),
-		VCN_TEST(test_malformed_table), VCN_TEST(test_missing_file), VCN_TEST(test_sample), VCN_TEST(test_cpu_mode_names),
+		VCN_TEST(test_malformed_table), VCN_TEST(test_missing_file), VCN_TEST(test_sample), VCN_TEST(test_cpu_mode_names), VCN_TEST(test_cluster),
 		{ NULL, NULL },
 	};
 
