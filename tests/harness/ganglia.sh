@@ -83,6 +83,13 @@ _vcn_start_checked() {
 }
 
 # _vcn_write_gmond_conf: gmond with loopback unicast on one port (UDP in, TCP XML out).
+# 4 MiB, or the kernel's ceiling if lower (gmond exits when it cannot get what it asks)
+_vcn_rcvbuf() {
+	local max
+	max=$(cat /proc/sys/net/core/rmem_max 2>/dev/null || echo 212992)
+	[ "$max" -lt 4194304 ] && echo "$max" || echo 4194304
+}
+
 _vcn_write_gmond_conf() {
 	cat >"$VCN_GMOND_CONF" <<EOF
 /* vcn test stack: gmond for cluster "$VCN_GANGLIA_CLUSTER", loopback only. */
@@ -104,7 +111,10 @@ globals {
 cluster { name = "$VCN_GANGLIA_CLUSTER"  owner = "vcn-test" }
 host { location = "vcn-test" }
 udp_send_channel { host = 127.0.0.1  port = $VCN_GMOND_PORT  ttl = 1 }
-udp_recv_channel { bind = 127.0.0.1  port = $VCN_GMOND_PORT }
+/* every VM's metrics arrive in one burst per interval; gmond's main loop may be
+   late under load (ASan, busy TCG guests): a larger buffer than the 208 KiB
+   default keeps the tail of the burst (the last VM's last metrics) */
+udp_recv_channel { bind = 127.0.0.1  port = $VCN_GMOND_PORT  buffer = $(_vcn_rcvbuf) }
 tcp_accept_channel { bind = 127.0.0.1  port = $VCN_GMOND_PORT }
 modules {
   module { name = "core_metrics" }
