@@ -102,8 +102,11 @@ grep -q "not allowed on the status socket" "$S/ro.out" || vcn_fail "status socke
 vcn_log "status socket: group www-data, read-only ('scale' refused)"
 
 t=$(date +%s)
+# both VOs at once (each vcnctl waits for its VO to converge)
+ctl scale bio 1 >"$S/scale-bio.out" 2>&1 &
+bio=$!
 ctl scale physics 2 >"$S/scale.out" || vcn_fail "vcnctl scale physics 2 failed"
-ctl scale bio 1 >>"$S/scale.out" || vcn_fail "vcnctl scale bio 1 failed"
+wait "$bio" || vcn_fail "vcnctl scale bio 1 failed: $(cat "$S/scale-bio.out")"
 vcn_log "3 VCNs ready in $(($(date +%s) - t)) s"
 
 # --- data arrives: VM hosts, vcnd's numbers ------------------------------------
@@ -268,7 +271,6 @@ since="cs=$(($(date +%s) - 600))&ce=$(date +%s)"
 shot vm-host "?c=$CL&h=physics-1&$since" 1400,1500
 shot vo-view "?tab=v&vn=vo-physics&$since" 1400,1300
 shot controller "vcn.php" 1400,1100
-shot fairness-view "?tab=v&vn=fairness&$since" 1400,1000
 vcn_chromium_dom "$VCN_WEB_URL/?c=$CL&h=physics-1" >"$S/vm.dom" || vcn_fail "chromium --dump-dom"
 n=$(grep -o '<img[^>]*g=vcn_vm_[a-z_]*report' "$S/vm.dom" | sort -u | wc -l)
 [ "$n" -ge 6 ] || vcn_fail "rendered VM host page has $n VM report images"
