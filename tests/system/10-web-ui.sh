@@ -210,6 +210,10 @@ vcn_log "json export: $n numbers for physics-1 vcn_cpu_used (max $max CPUs)"
 python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) > 0.05 else 1)" "$max" ||
 	vcn_fail "physics-1 (a CPU-bound guest) used at most $max CPUs"
 
+# CSV export of a VM metric: "time,value" lines with numbers
+get "graph.php?c=$CL&h=physics-1&m=vcn_cpu_used&csv=1&$(win)" "$S/cpu.csv" || vcn_fail "csv export"
+grep -Eq '^[0-9T:+-]+,[0-9.]+$' "$S/cpu.csv" || vcn_fail "csv export of vcn_cpu_used has no numbers: $(head -3 "$S/cpu.csv")"
+
 # the VO view's graphs: exactly that VO's VCNs
 # the hosts in that aggregate graph: its json export labels each series "HOST [METRIC]"
 vo_hosts() { # VIEW ITEM-TITLE-REGEX
