@@ -25,8 +25,6 @@
 #include "log.h"
 #include "parse.h"
 
-#define VCND_GHOST "127.0.0.1:vcnd"
-
 /* Is a graceful scale-in of VO @vo under way? Caller holds d->lock. */
 bool vcnd_cluster_scaling_in_locked(struct vcnd *d, int vo)
 {

@@ -15,8 +15,8 @@
  * limits back once per VCN and to apply actions, and only when that
  * round trip succeeded.
  *
- * Ganglia: everything is sent as one spoofed host, "vcnd" (VCND_GHOST
- * below), so that per-host and per-VO indices sit together whatever the
+ * Ganglia: everything is sent as one spoofed host, "vcnd" (VCND_GHOST,
+ * vcnd.h), so that per-host and per-VO indices sit together whatever the
  * cluster's host list: vcn_fair_{cpu,disk,net}_HOST (Jain's index among
  * that host's contending VCNs), vcn_fair_cpu_vo_VO (Jain over the VO's
  * contending VCNs on all hosts, each against its fair share of its host)
@@ -39,10 +39,6 @@
 #include "policy.h"
 #include "vcnd.h"
 
-/* gmond keys hosts by the spoof's address: 127.0.0.1 is what a gmond that
- * receives over loopback calls itself, and vcnd's numbers merged into that
- * host ("localhost"); 127.0.0.2 is loopback too and no gmond's own. */
-#define VCND_GHOST "127.0.0.2:vcnd"
 #define FAIR_METADATA_EVERY 30 /* ticks between metadata resends */
 #define READ_BACK_EVERY 15      /* passes between reading limits back from libvirt */
 #define REPIN_EVERY 15          /* passes between re-pinning looks (load must hold a while) */

@@ -19,8 +19,6 @@
 #include "vcnd.h"
 #include "vmpublish.h"
 
-/* The same spoofed host as the fairness indices (fairness.c). */
-#define WEB_GHOST "127.0.0.2:vcnd"
 #define WEB_METADATA_EVERY 6 /* ticks between metadata packets */
 #define WEB_VIEWS_MAX_ARGS 16
 
@@ -166,7 +164,7 @@ void vcnd_web_tick(struct vcnd *d)
 		vo_metric(&l, d->vos[i].name, "ready_s", n ? sum / n : NAN, "s", "VO mean launch to ready");
 	}
 	pthread_mutex_unlock(&d->lock);
-	vcn_gsend_host(d->gsend, WEB_GHOST, &l, ticks % WEB_METADATA_EVERY == 1);
+	vcn_gsend_host(d->gsend, VCND_GHOST, &l, ticks % WEB_METADATA_EVERY == 1);
 	free(l.v);
 }
 
