@@ -443,6 +443,12 @@ static void host_tick(struct vcnd_fair_host *f)
 	nact = vcn_fairctl_step(&f->fc, vms, pol, cur, n, acts, (n ? n : 1) * VCN_FAIR_RESOURCE_LAST);
 	if (nact < 0)
 		goto cleanup;
+	/* the entitlement the controller judged by (a part of what the VCNs got
+	 * together on a loaded host), not the nominal part of every pCPU */
+	for (i = 0; i < n; i++)
+		for (j = 0; j < f->fc.n; j++)
+			if (strcmp(f->fc.vms[j].name, items[i].name) == 0)
+				items[i].share = f->fc.vms[j].cpu_entitled;
 	if (libvirt_ok && f->fc.tick % REPIN_EVERY == 0)
 		vcnd_repin(d, (int)h, hv.conn, &f->coll);
 	/* act only with a target, on a host that answers, on limits we know */

@@ -107,7 +107,7 @@ struct vcnd_vcn {
 	bool fair_seen;             /* measured in the last fairness tick */
 	struct vcn_fairctl_vm use;
 	double weight;              /* entitlement weight used (vCPU units) */
-	double cpu_share;           /* fair share of the host's CPUs, CPUs */
+	double cpu_share;           /* CPUs it is entitled to (fairctl: its part of what there was) */
 	/* placement (placement.c): pins[i] is vCPU i's host CPUs, empty = unpinned */
 	struct vcn_cpuset *pins;    /* npins entries, malloc'd; NULL: not placed */
 	unsigned npins;
