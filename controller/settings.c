@@ -148,6 +148,7 @@ int vcnd_settings_load(struct vcnd *d, const char *path)
 	copy(d->audit_path, sizeof(d->audit_path), c->audit_log);
 	d->interval_ms = c->interval_ms;
 	d->fairness_target = c->fairness_target;
+	d->ready_timeout_ms = c->ready_timeout_ms;
 	copy(d->gmond_conf, sizeof(d->gmond_conf), c->gmond_conf);
 	copy(d->status_socket, sizeof(d->status_socket), c->status_socket);
 	copy(d->status_group, sizeof(d->status_group), c->status_socket_group);

@@ -93,6 +93,7 @@ struct vcnd_vcn {
 	enum vcnd_vcn_state state;
 	int64_t created;            /* epoch seconds (metadata) */
 	uint64_t start_ns;          /* CLOCK_MONOTONIC when vcnd started the launch; 0 when adopted */
+	uint64_t late_retry_ns;     /* not ready in time: when to try destroying it (again) */
 	double ready_s;             /* launch-to-ready, seconds; < 0 unknown */
 	char console[PATH_MAX + VCND_NAME_MAX + 16];
 	struct vcn_ready_scan scan;
@@ -159,6 +160,7 @@ struct vcnd {
 	char audit_path[PATH_MAX];
 	uint64_t interval_ms;
 	double fairness_target;     /* 0: measure and publish only, never act */
+	uint64_t ready_timeout_ms;  /* a launch not ready by then is destroyed */
 	char gmond_conf[PATH_MAX];  /* "" none */
 	unsigned nhosts, nvos;
 	struct vcnd_host hosts[VCND_MAX_HOSTS];

@@ -646,17 +646,33 @@ void vcnd_reconcile(struct vcnd *d)
 	}
 }
 
-/* Check the consoles of booting VCNs; record launch-to-ready. */
+/* Check the consoles of booting VCNs; record launch-to-ready. A VCN that
+ * has not printed its readiness line ready_timeout after its launch (or,
+ * adopted, after its creation) is destroyed, overlay too, and audited as
+ * launch-failed: the reconcile then launches another if one is wanted. */
 void vcnd_poll_ready(struct vcnd *d)
 {
-	size_t i;
+	char late[8][VCND_NAME_MAX], err[256];
+	uint64_t now = vcn_now_ns();
+	int64_t wall = (int64_t)time(NULL);
+	size_t i, nlate = 0;
 
 	pthread_mutex_lock(&d->lock);
 	for (i = 0; i < d->nvcns; i++) {
 		struct vcnd_vcn *v = &d->vcns[i];
 
-		if (v->state != VCND_BOOTING || vcn_ready_scan(&v->scan, v->console, v->name) != 1)
+		if (v->state != VCND_BOOTING)
 			continue;
+		if (vcn_ready_scan(&v->scan, v->console, v->name) != 1) {
+			bool over = v->start_ns ? now - v->start_ns > d->ready_timeout_ms * 1000000u :
+					  v->created > 0 && wall - v->created > (int64_t)(d->ready_timeout_ms / 1000);
+
+			if (over && now >= v->late_retry_ns && nlate < sizeof(late) / sizeof(late[0])) {
+				v->late_retry_ns = now + 30 * 1000000000ull; /* a failed destroy: again in 30 s */
+				snprintf(late[nlate++], sizeof(late[0]), "%s", v->name);
+			}
+			continue;
+		}
 		v->state = VCND_READY;
 		if (v->start_ns)
 			v->ready_s = (double)(vcn_now_ns() - v->start_ns) / 1e9;
@@ -666,6 +682,19 @@ void vcnd_poll_ready(struct vcnd *d)
 				      "launch-to-ready %.2f s", v->ready_s);
 	}
 	pthread_mutex_unlock(&d->lock);
+	for (i = 0; i < nlate; i++) {
+		unsigned s = (unsigned)(d->ready_timeout_ms / 1000);
+		int host;
+
+		pthread_mutex_lock(&d->lock);
+		host = find_vcn(d, late[i]) ? find_vcn(d, late[i])->host : -1;
+		pthread_mutex_unlock(&d->lock);
+		vcn_warn("VCN '%s' not ready within %u s (no readiness line on its console): destroying it", late[i], s);
+		vcn_audit_log(&d->audit, "launch-failed", late[i], host >= 0 ? d->hosts[host].name : NULL,
+			      "not ready within %u s (ready_timeout); destroyed", s);
+		if (vcnd_destroy(d, late[i], err, sizeof(err)) < 0)
+			vcn_warn("VCN '%s': %s (tried again next time)", late[i], err);
+	}
 }
 
 /* Destroy VCN @name: its domain, its overlay, its console file. Returns 0,

@@ -391,6 +391,9 @@ static void load_web(struct loadctx *c, cfg_t *g, struct vcn_vcnd_conf *conf)
 			 conf->web_views_command);
 }
 
+static void get_duration(struct loadctx *c, cfg_t *sec, const char *name, uint64_t min_ms, uint64_t max_ms,
+			 uint64_t def, uint64_t *out);
+
 static void load_globals(struct loadctx *c, cfg_t *g, struct vcn_vcnd_conf *conf)
 {
 	const char *v;
@@ -419,6 +422,7 @@ static void load_globals(struct loadctx *c, cfg_t *g, struct vcn_vcnd_conf *conf
 		else
 			conf->interval_ms = ms;
 	}
+	get_duration(c, g, "ready_timeout", 10000, 86400000, 300000, &conf->ready_timeout_ms);
 	conf->fairness_target = 0.95;
 	if (is_set(g, "fairness_target")) {
 		v = cfg_getstr(g, "fairness_target");
@@ -882,6 +886,7 @@ int vcn_vcnd_conf_load(const char *path, struct vcn_vcnd_conf **out)
 		CFG_STR("rules_file", NULL, CFGF_NODEFAULT),
 		CFG_STR("gmond_conf", NULL, CFGF_NODEFAULT),
 		CFG_STR("fairness_target", NULL, CFGF_NODEFAULT),
+		CFG_STR("ready_timeout", NULL, CFGF_NODEFAULT),
 		CFG_STR("status_socket", NULL, CFGF_NODEFAULT),
 		CFG_STR("status_socket_group", NULL, CFGF_NODEFAULT),
 		CFG_STR("web_events_file", NULL, CFGF_NODEFAULT),

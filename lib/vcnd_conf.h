@@ -121,6 +121,7 @@ struct vcn_vcnd_conf {
 	char *rules_file;      /* vcn-rules.conf(5), or NULL when none */
 	char *gmond_conf;      /* gmond.conf whose send channels vcnd publishes on */
 	double fairness_target;/* Jain's index below which vcnd corrects, 0..1; default 0.95 */
+	uint64_t ready_timeout_ms; /* launch to readiness line, else the VCN is destroyed; default 300 s */
 	/* the web UI (web/): read-only status socket, overlay events, views */
 	char *status_socket;       /* read-only verbs only, or NULL for none */
 	char *status_socket_group; /* its group (e.g. the PHP user's), or NULL: root's */

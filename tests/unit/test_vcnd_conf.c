@@ -64,6 +64,7 @@ static void test_globals_interval_and_target(void)
 		return;
 	CHECK_INT(c->interval_ms, ==, 5000);
 	CHECK(c->fairness_target > 0.899 && c->fairness_target < 0.901);
+	CHECK_INT(c->ready_timeout_ms, ==, 120000);
 	vcn_vcnd_conf_free(c);
 }
 
@@ -79,6 +80,7 @@ static void test_defaults(void)
 	CHECK_STR(c->audit_log, "/var/log/vcn/audit.jsonl");
 	CHECK_INT(c->interval_ms, ==, 10000);
 	CHECK(c->fairness_target > 0.949 && c->fairness_target < 0.951);
+	CHECK_INT(c->ready_timeout_ms, ==, 300000);
 	/* the default partitions.conf / vcn-rules.conf beside it do not exist: none */
 	CHECK(c->partitions_file == NULL);
 	CHECK(c->rules_file == NULL);
@@ -225,6 +227,7 @@ static const struct bad_case {
 	{ "interval-garbage", ":3: interval: '10x': not a valid value (a duration from 1s to 1h, such as 10s)" },
 	{ "interval-range", ":4: interval: '500ms': out of range" },
 	{ "fairness-range", ":2: fairness_target: '1.5': out of range (a number from 0 to 1)" },
+	{ "ready-timeout", ":2: ready_timeout: '5s': out of range (a duration from 10000 ms to 86400 s, such as 30s)" },
 	{ "relative-state", ":3: state_dir: 'var/lib/vcn': must be an absolute path" },
 	{ "rules-missing", ":3: rules_file: '" },
 	{ "no-host", ": no host section" },
