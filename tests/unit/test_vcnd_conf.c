@@ -318,7 +318,7 @@ static void test_sample(void)
 	snprintf(path, sizeof(path), "%s/controller/vcnd.conf.sample", top ? top : ".");
 	vcn_test_log_reset();
 	CHECK_INT(vcn_vcnd_conf_load(path, &c), ==, -EINVAL);
-	CHECK(vcn_test_log_has("vcnd.conf.sample:28: image: '/var/lib/vcn/images/physics.qcow2': cannot read"));
+	CHECK(vcn_test_log_has("vcnd.conf.sample:29: image: '/var/lib/vcn/images/physics.qcow2': cannot read"));
 	CHECK(strchr(vcn_test_log(), '\n') == strrchr(vcn_test_log(), '\n')); /* one line */
 }
 
