@@ -603,17 +603,19 @@ void vcnd_ctl_progress(struct vcnd *d)
 			if (strcmp(d->vcns[k].vo, c->vo) == 0 && d->vcns[k].state == VCND_FAILED)
 				failed++;
 		pthread_mutex_unlock(&d->lock);
-		if (!busy && failed) {
-			/* nothing more will happen for this request for a while: say so now */
-			fail(c, "VO %s: %u launch(es) failed (vcnd retries after 60 s); %u of %u ready", c->vo,
-			     failed, ready, vo >= 0 ? d->desired[vo] : 0);
-		} else if (vo >= 0 && !busy && ready == d->desired[vo] && all == ready) {
+		/* reached first: failed entries that wait for their retry do not
+		 * spoil a count that is met anyway (scale to 0 after a failure) */
+		if (vo >= 0 && !busy && ready == d->desired[vo] && all == ready) {
 			if (c->json)
 				say(c, "{\"ok\":true,\"vo\":\"%s\",\"ready\":%u,\"desired\":%u}\n", c->vo, ready,
 				    d->desired[vo]);
 			else
 				say(c, "ok: VO %s has %u of %u VCNs ready\n", c->vo, ready, d->desired[vo]);
 			finish(c);
+		} else if (!busy && failed) {
+			/* nothing more will happen for this request for a while: say so now */
+			fail(c, "VO %s: %u launch(es) failed (vcnd retries after 60 s); %u of %u ready", c->vo,
+			     failed, ready, vo >= 0 ? d->desired[vo] : 0);
 		} else if (vcn_now_ns() > c->deadline_ns) {
 			fail(c, "VO %s: %u of %u ready after 15 min; still converging", c->vo, ready,
 			     vo >= 0 ? d->desired[vo] : 0);

@@ -646,13 +646,15 @@ void vcnd_reconcile(struct vcnd *d)
 	}
 }
 
+static int destroy(struct vcnd *d, const char *name, const char *failed_why, char *err, size_t errlen);
+
 /* Check the consoles of booting VCNs; record launch-to-ready. A VCN that
  * has not printed its readiness line ready_timeout after its launch (or,
  * adopted, after its creation) is destroyed, overlay too, and audited as
  * launch-failed: the reconcile then launches another if one is wanted. */
 void vcnd_poll_ready(struct vcnd *d)
 {
-	char late[8][VCND_NAME_MAX], err[256];
+	char late[8][VCND_NAME_MAX], err[256], why[96];
 	uint64_t now = vcn_now_ns();
 	int64_t wall = (int64_t)time(NULL);
 	size_t i, nlate = 0;
@@ -689,17 +691,20 @@ void vcnd_poll_ready(struct vcnd *d)
 		pthread_mutex_lock(&d->lock);
 		host = find_vcn(d, late[i]) ? find_vcn(d, late[i])->host : -1;
 		pthread_mutex_unlock(&d->lock);
-		vcn_warn("VCN '%s' not ready within %u s (no readiness line on its console): destroying it", late[i], s);
+		snprintf(why, sizeof(why), "not ready within %u s (ready_timeout)", s);
+		vcn_warn("VCN '%s' %s: no readiness line on its console; destroying it", late[i], why);
 		vcn_audit_log(&d->audit, "launch-failed", late[i], host >= 0 ? d->hosts[host].name : NULL,
-			      "not ready within %u s (ready_timeout); destroyed", s);
-		if (vcnd_destroy(d, late[i], err, sizeof(err)) < 0)
+			      "%s; destroyed", why);
+		if (destroy(d, late[i], why, err, sizeof(err)) < 0)
 			vcn_warn("VCN '%s': %s (tried again next time)", late[i], err);
 	}
 }
 
-/* Destroy VCN @name: its domain, its overlay, its console file. Returns 0,
+/* Destroy VCN @name: its domain, its overlay, its console file. With
+ * @failed_why, the VCN stays listed as failed for that reason (and is
+ * retried as launch failures are) instead of being forgotten. Returns 0,
  * -ENOENT (unknown), -EBUSY (still launching) or -EIO with @err set. */
-int vcnd_destroy(struct vcnd *d, const char *name, char *err, size_t errlen)
+static int destroy(struct vcnd *d, const char *name, const char *failed_why, char *err, size_t errlen)
 {
 	struct vcnd_vcn *v;
 	struct vcnd_host *h;
@@ -735,10 +740,23 @@ int vcnd_destroy(struct vcnd *d, const char *name, char *err, size_t errlen)
 		unlink(console);
 		pthread_mutex_lock(&d->lock);
 		v = find_vcn(d, name);
-		if (v)
+		if (v && failed_why) {
+			vcnd_vcn_unplace(v);
+			v->state = VCND_FAILED;
+			snprintf(v->error, sizeof(v->error), "%s", failed_why);
+			v->start_ns = vcn_now_ns(); /* failed entries expire from here */
+		} else if (v) {
 			remove_vcn(d, v);
+		}
 		pthread_mutex_unlock(&d->lock);
-		vcn_audit_log(&d->audit, "destroy", name, h->name, "domain destroyed, overlay removed");
+		vcn_audit_log(&d->audit, "destroy", name, h->name, "domain destroyed, overlay removed%s%s",
+			      failed_why ? ": " : "", failed_why ? failed_why : "");
 	}
 	return rc;
+}
+
+/* Destroy VCN @name and forget it (see destroy()). */
+int vcnd_destroy(struct vcnd *d, const char *name, char *err, size_t errlen)
+{
+	return destroy(d, name, NULL, err, errlen);
 }
