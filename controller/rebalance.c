@@ -379,6 +379,8 @@ static void apply_pins(struct vcnd *d, virDomainPtr ddom, const char *vcn, int t
 	v = vcnd_cluster_find(d, vcn);
 	if (v) {
 		rc = vcnd_place(d, to, v, v->pin[0] ? v->pin : "spread", why, sizeof(why));
+		if (rc == -EINVAL) /* adopted: the strategy is not known; spread */
+			rc = vcnd_place(d, to, v, "spread", why, sizeof(why));
 		for (npins = 0; rc == 0 && npins < v->npins && npins < 64; npins++)
 			pins[npins] = v->pins[npins];
 		emu = v->emulator;
@@ -416,6 +418,8 @@ static void *mig_main(void *arg)
 
 	if (!job->shared)
 		flags |= VIR_MIGRATE_NON_SHARED_INC; /* copy the overlay; the base is on every host */
+	else
+		flags |= VIR_MIGRATE_UNSAFE; /* libvirt cannot tell the scratch dir is shared: the operator said so */
 	dom = virDomainLookupByName(job->sconn, job->vcn);
 	if (dom)
 		ddom = virDomainMigrate3(dom, job->dconn, NULL, 0, flags);
