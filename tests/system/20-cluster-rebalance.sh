@@ -79,7 +79,7 @@ vcn_wait_for 30 vcn_vcnd_agrees || vcn_fail "after drain: vcnd's list differs fr
 : >"$S/vcnd.log.mark"
 lines=$(wc -l <"$S/vcnd.log")
 vcnctl undrain h1 >/dev/null
-migrating() { tail -n +"$((lines + 1))" "$S/vcnd.log" | grep -q "migrating VCN"; }
+migrating() { tail -n +"$((lines + 1))" "$S/vcnd.log" | grep "migrating VCN" >/dev/null; }
 vcn_wait_for 60 migrating || vcn_fail "no migration started after undrain h1"
 sleep 0.5
 vcn_vcnd_kill9
@@ -89,7 +89,7 @@ settled() { vcn_cluster_no_dups && [ "$(vcn_cluster_domains | wc -l)" = 3 ] && v
 vcn_wait_for 120 settled || { vcn_cluster_domains >&2; vcnctl list >&2; vcn_fail "after kill -9: not one copy each, or vcnd does not know where"; }
 for i in 1 2 3; do
 	for dom in $(virsh -c "$(vcn_nshost_uri "h$i")" list --name | grep '^physics-'); do
-		st=$(virsh -c "$(vcn_nshost_uri "h$i")" domstate "$dom" | head -n 1)
+		st=$(virsh -c "$(vcn_nshost_uri "h$i")" domstate "$dom" | sed -n 1p)
 		[ "$st" = running ] || vcn_fail "$dom on h$i is '$st' after the interrupted migration"
 	done
 done

@@ -71,7 +71,7 @@ ip link set "$veth" up
 vcn_log "B: h2's veth up"
 vcn_wait_for 120 grep -q "\"action\":\"duplicate-resolved\",\"vcn\":\"$inner\"" "$S/audit.jsonl" ||
 	{ tail -n 20 "$S/vcnd.log" >&2; vcn_fail "B: duplicate not resolved"; }
-grep "\"action\":\"duplicate-resolved\"" "$S/audit.jsonl" | grep -q "kept the newer copy on h1" ||
+grep -q "\"action\":\"duplicate-resolved\".*kept the newer copy on h1" "$S/audit.jsonl" ||
 	vcn_fail "B: the newer copy (h1) was not the one kept: $(grep duplicate-resolved "$S/audit.jsonl")"
 vcn_wait_for 30 vcn_cluster_no_dups || vcn_fail "B: still two copies"
 [ "$(in_h2)" = 0 ] || vcn_fail "B: the older copy still runs in h2"
