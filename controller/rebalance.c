@@ -315,6 +315,10 @@ int vcnd_rb_build(struct vcnd *d, struct vcn_rb_state *s, size_t **vcn_of)
 			vm.demand = 0;
 		}
 		vm.held = held(d, v->name, now);
+		/* in flight: its load is already the destination's */
+		for (unsigned k = 0; k < VCND_MAX_MIGRATIONS; k++)
+			if (cl->mig[k].busy && strcmp(cl->mig[k].vcn, v->name) == 0)
+				vm.host = (size_t)cl->mig[k].to;
 		if (vcn_rb_state_add_vm(s, &vm) < 0)
 			goto nomem;
 		map[s->n_vms - 1] = i;
@@ -633,6 +637,14 @@ void vcnd_rebalance_tick(struct vcnd *d)
 	/* a drain does not wait for the next round */
 	if (now < cl->next_round_ns && !draining)
 		return;
+	/* a round's migrations finish before the next round looks */
+	pthread_mutex_lock(&d->lock);
+	for (unsigned k = 0; k < VCND_MAX_MIGRATIONS; k++)
+		if (cl->mig[k].busy) {
+			pthread_mutex_unlock(&d->lock);
+			return;
+		}
+	pthread_mutex_unlock(&d->lock);
 	cl->next_round_ns = now + cl->interval_ms * 1000000ull;
 	cl->rounds++;
 	n = plan_round(d, true, cl->mode == VCN_REBALANCE_AUTO, cl->mode == VCN_REBALANCE_ADVISE ? &text : NULL,
