@@ -118,3 +118,8 @@ import json, sys
 d = json.load(sys.stdin); vo = d["vos"][0]
 sys.exit(0 if vo["ready"] == int(sys.argv[1]) == vo["running"] else 1)' "$1"
 }
+
+# vcn_cluster_total_is N / vcn_cluster_count_is HOST N: for vcn_wait_for (which
+# re-runs a command; a $(...) in its arguments would be evaluated once)
+vcn_cluster_total_is() { [ "$(vcn_cluster_domains | wc -l)" = "$1" ]; }
+vcn_cluster_count_is() { [ "$(vcn_cluster_count "$1")" = "$2" ]; }

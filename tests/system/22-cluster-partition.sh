@@ -64,7 +64,7 @@ ip link set "$veth" down
 vcn_log "B: h2's veth down, fence will say yes"
 vcn_wait_for 120 grep -q "\"action\":\"relaunch\",\"vcn\":\"$inner\"" "$S/audit.jsonl" ||
 	{ tail -n 20 "$S/vcnd.log" >&2; vcn_fail "B: $inner not relaunched"; }
-vcn_wait_for 120 test "$(vcn_cluster_count h1)" = 2 || vcn_fail "B: relaunched copy not running on h1"
+vcn_wait_for 120 vcn_cluster_count_is h1 2 || vcn_fail "B: relaunched copy not running on h1"
 [ "$(in_h2)" = 1 ] || vcn_fail "B: the old copy should still run inside h2 (the fence lied)"
 vcn_log "B: two copies of $inner exist while h2 is cut off"
 ip link set "$veth" up

@@ -53,7 +53,7 @@ ups=$(grep '"action":"scale"' "$S/audit.jsonl" | grep -c 'scale out' || true)
 # --- step down: 1 job -> 1 VCN, one at a time ----------------------------------------------
 t0=$(date +%s)
 echo 1 >"$S/demand"
-vcn_wait_for 180 test "$(total)" = 1 || { vcnctl status >&2; vcn_fail "did not scale in to 1"; }
+vcn_wait_for 180 vcn_cluster_total_is 1 || { vcnctl status >&2; vcn_fail "did not scale in to 1"; }
 vcn_log "scale in 3 -> 1 in $(( $(date +%s) - t0 )) s"
 downs=$(grep '"action":"scale"' "$S/audit.jsonl" | grep -c 'scale in)' || true)
 [ "$downs" = 2 ] || vcn_fail "$downs scale-in decisions, want 2 (step 1)"
@@ -69,7 +69,7 @@ sleep 8
 
 # --- to zero ----------------------------------------------------------------------------------
 echo 0 >"$S/demand"
-vcn_wait_for 120 test "$(total)" = 0 || vcn_fail "did not scale in to 0"
+vcn_wait_for 120 vcn_cluster_total_is 0 || vcn_fail "did not scale in to 0"
 vcn_wait_for 30 vcn_vcnd_ready 0 || vcn_fail "vcnd still counts VCNs"
 # a broken source holds (no scale to min on garbage)
 echo 2 >"$S/demand"

@@ -85,9 +85,9 @@ grep -q '"action":"scale".*demand 2' "$S/audit.jsonl" || vcn_fail "no scale reco
 
 scancel "$j1"
 t0=$(date +%s)
-vcn_wait_for 120 test "$(total)" = 1 || vcn_fail "did not scale in to 1 after a cancel"
+vcn_wait_for 120 vcn_cluster_total_is 1 || vcn_fail "did not scale in to 1 after a cancel"
 vcn_log "1 pending job -> 1 VCN in $(( $(date +%s) - t0 )) s"
 scancel "$j2"
-vcn_wait_for 120 test "$(total)" = 0 || vcn_fail "did not scale in to 0"
+vcn_wait_for 120 vcn_cluster_total_is 0 || vcn_fail "did not scale in to 0"
 vcn_wait_for 30 vcn_vcnd_ready 0 || vcn_fail "vcnd still counts VCNs"
 vcn_log "PASS in $(( $(date +%s) - t_start )) s"
