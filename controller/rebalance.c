@@ -331,8 +331,9 @@ nomem:
 	return -ENOMEM;
 }
 
-/* Capacity of every connected host (pCPUs, memory), read when unknown. */
-static void refresh_capacity(struct vcnd *d)
+/* Capacity of every connected host (pCPUs, memory), read when unknown
+ * (hostwatch.c calls it every tick: placement checks memory too). */
+void vcnd_cluster_capacity(struct vcnd *d)
 {
 	struct vcnd_cluster *cl = d->cluster;
 
@@ -557,7 +558,7 @@ static int plan_round(struct vcnd *d, bool execute, bool all_moves, char **text,
 		*text = NULL;
 	if (cl->gmetad[0])
 		gmetad_refresh(d);
-	refresh_capacity(d);
+	vcnd_cluster_capacity(d);
 	pthread_mutex_lock(&d->lock);
 	rc = vcnd_rb_build(d, &s, &map);
 	if (rc < 0) {
