@@ -5,8 +5,8 @@
  * launches on the least-loaded hosts that are up, not draining and have the
  * memory); scale in lowers it and asks the chosen idle VCNs' guests to shut
  * down, destroying them after shutdown_timeout (reconcile picks no victim
- * of its own meanwhile). Demand, target, running and ready per VO are
- * published as the spoofed Ganglia host "vcnd", as the fairness loop does. */
+ * of its own meanwhile). Demand and the ideal count per VO are published
+ * as the spoofed Ganglia host "vcnd" (web.c adds target, running, ready). */
 #include <config.h>
 
 #include <errno.h>
@@ -25,7 +25,8 @@
 #include "log.h"
 #include "parse.h"
 
-#define VCND_GHOST "127.0.0.1:vcnd"
+/* as fairness.c and web.c: 127.0.0.2 is loopback and no gmond's own host */
+#define VCND_GHOST "127.0.0.2:vcnd"
 
 /* Is a graceful scale-in of VO @vo under way? Caller holds d->lock. */
 bool vcnd_cluster_scaling_in_locked(struct vcnd *d, int vo)
@@ -152,22 +153,25 @@ static void finish_shutdowns(struct vcnd *d)
 	}
 }
 
-static void publish(struct vcnd *d, const unsigned *running, const unsigned *ready)
+/* Per VO with autoscale: its demand and the ideal count it asks for, as
+ * vcn_vo_VO_demand / vcn_vo_VO_ideal of the spoofed host vcnd (web.c
+ * publishes target, running and ready for every VO under the same host). */
+static void publish(struct vcnd *d)
 {
 	struct vcnd_cluster *cl = d->cluster;
-	struct vcn_mval vals[VCND_MAX_VOS * 4];
-	struct vcn_mvals l = { vals, 0, VCND_MAX_VOS * 4 };
-	static const char *const what[4] = { "demand", "target", "running", "ready" };
+	struct vcn_mval vals[VCND_MAX_VOS * 2];
+	struct vcn_mvals l = { vals, 0, VCND_MAX_VOS * 2 };
+	static const char *const what[2] = { "demand", "ideal" };
 
 	if (!d->gsend)
 		return;
 	for (unsigned vo = 0; vo < d->nvos; vo++) {
 		const struct vcnd_as_vo *a = &cl->as[vo];
-		double x[4] = { a->demand, d->desired[vo], running[vo], ready[vo] };
+		double x[2] = { a->demand, isnan(a->demand) ? NAN : (double)a->ideal };
 
 		if (!a->enabled)
 			continue;
-		for (int k = 0; k < 4; k++) {
+		for (int k = 0; k < 2; k++) {
 			struct vcn_mval *m = &l.v[l.n];
 			int n;
 
@@ -180,8 +184,8 @@ static void publish(struct vcnd *d, const unsigned *running, const unsigned *rea
 			m->type = VCN_MVAL_FLOAT;
 			snprintf(m->value, sizeof(m->value), "%.2f", x[k]);
 			m->units = k == 0 ? "jobs" : "VCNs";
-			m->group = "vcn_autoscale";
-			m->title = what[k];
+			m->group = "vcn_vo";
+			m->title = k == 0 ? "VO demand" : "VO ideal VCNs";
 			l.n++;
 		}
 	}
@@ -193,7 +197,6 @@ static void publish(struct vcnd *d, const unsigned *running, const unsigned *rea
 void vcnd_autoscale_tick(struct vcnd *d)
 {
 	struct vcnd_cluster *cl = d->cluster;
-	unsigned running[VCND_MAX_VOS] = { 0 }, ready[VCND_MAX_VOS] = { 0 };
 	uint64_t now_ms = vcn_now_ns() / 1000000u;
 	bool any = false;
 
@@ -226,8 +229,6 @@ void vcnd_autoscale_tick(struct vcnd *d)
 				gone |= strcmp(cl->shut[k].vcn, v->name) == 0;
 			if (gone)
 				continue;
-			running[vo]++;
-			ready[vo] += v->state == VCND_READY;
 			snprintf(vs[n].name, sizeof(vs[n].name), "%s", v->name);
 			vs[n].ready = v->state == VCND_READY;
 			idle = idle_slot(a, v->name);
@@ -272,5 +273,5 @@ void vcnd_autoscale_tick(struct vcnd *d)
 		free(vs);
 	}
 	if (any)
-		publish(d, running, ready);
+		publish(d);
 }

@@ -4,6 +4,7 @@
 #include <config.h>
 
 #include <errno.h>
+#include <grp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,38 +22,71 @@
 
 #define CTL_WAIT_NS (900ull * 1000000000ull) /* a launch/scale waits at most 15 min */
 
-/* Listen on d->socket_path. Refuses when another vcnd answers there.
- * Returns 0 or -errno. */
-int vcnd_ctl_listen(struct vcnd *d)
+/* Listen on @path (mode 0660). Refuses when another vcnd answers there.
+ * Returns the socket or -errno. */
+static int listen_on(const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int fd, probe;
 
-	if (strlen(d->socket_path) >= sizeof(sa.sun_path)) {
-		vcn_err("control socket path '%s' is too long", d->socket_path);
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		vcn_err("control socket path '%s' is too long", path);
 		return -ENAMETOOLONG;
 	}
-	memcpy(sa.sun_path, d->socket_path, strlen(d->socket_path) + 1);
+	memcpy(sa.sun_path, path, strlen(path) + 1);
 	probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (probe >= 0 && connect(probe, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
 		close(probe);
-		vcn_err("another vcnd answers on '%s'", d->socket_path);
+		vcn_err("another vcnd answers on '%s'", path);
 		return -EADDRINUSE;
 	}
 	if (probe >= 0)
 		close(probe);
-	unlink(d->socket_path); /* stale, from a vcnd that was killed */
+	unlink(path); /* stale, from a vcnd that was killed */
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 16) < 0 ||
-	    chmod(d->socket_path, 0660) < 0) {
+	    chmod(path, 0660) < 0) {
 		int e = errno;
 
-		vcn_err("cannot listen on '%s': %s", d->socket_path, strerror(e));
+		vcn_err("cannot listen on '%s': %s", path, strerror(e));
 		if (fd >= 0)
 			close(fd);
 		return -e;
 	}
+	return fd;
+}
+
+/* The status socket's path as bound (a reload may change the setting; the
+ * socket stays until restart). */
+static char status_bound[PATH_MAX];
+
+/* Listen on d->socket_path, and on d->status_socket (read verbs only, for
+ * the web UI; group d->status_group) when set. Returns 0 or -errno. */
+int vcnd_ctl_listen(struct vcnd *d)
+{
+	struct group *g;
+	int fd;
+
+	fd = listen_on(d->socket_path);
+	if (fd < 0)
+		return fd;
 	d->listen_fd = fd;
+	d->status_fd = -1;
+	if (!d->status_socket[0])
+		return 0;
+	fd = listen_on(d->status_socket);
+	if (fd < 0)
+		return fd;
+	d->status_fd = fd;
+	snprintf(status_bound, sizeof(status_bound), "%s", d->status_socket);
+	if (d->status_group[0]) {
+		g = getgrnam(d->status_group);
+		if (!g || chown(d->status_socket, (uid_t)-1, g->gr_gid) < 0) {
+			vcn_err("status socket '%s': cannot give it to group '%s': %s", d->status_socket,
+				d->status_group, g ? strerror(errno) : "no such group");
+			return -EPERM;
+		}
+	}
 	return 0;
 }
 
@@ -408,6 +442,10 @@ static void dispatch(struct vcnd *d, struct vcnd_client *c, char *line)
 		return;
 	}
 	c->json = strcmp(tok[0], "json") == 0;
+	if (c->readonly && strcmp(tok[1], "status") != 0 && strcmp(tok[1], "list") != 0 &&
+	    strcmp(tok[1], "audit") != 0 && strcmp(tok[1], "pin") != 0 && strcmp(tok[1], "fairness") != 0)
+		return fail(c, "'%s' is not allowed on the status socket (read-only: status, list, audit, pin, fairness)",
+			    tok[1]);
 	if (strcmp(tok[1], "status") == 0 && ntok == 2)
 		return cmd_status(d, c);
 	if (strcmp(tok[1], "list") == 0 && ntok == 2)
@@ -452,8 +490,21 @@ static void dispatch(struct vcnd *d, struct vcnd_client *c, char *line)
 	fail(c, "unknown request '%s' or wrong arguments (see vcnctl(8))", tok[1]);
 }
 
+static void accept_on(struct vcnd *d, int lfd, bool readonly);
+
 /* Accept one waiting client and handle its request. */
 void vcnd_ctl_accept(struct vcnd *d)
+{
+	accept_on(d, d->listen_fd, false);
+}
+
+/* Accept one waiting client of the status socket (read verbs only). */
+void vcnd_ctl_accept_status(struct vcnd *d)
+{
+	accept_on(d, d->status_fd, true);
+}
+
+static void accept_on(struct vcnd *d, int lfd, bool readonly)
 {
 	struct timeval tv = { .tv_sec = 2 };
 	struct vcnd_client *c = NULL;
@@ -463,7 +514,7 @@ void vcnd_ctl_accept(struct vcnd *d)
 	unsigned i;
 	int fd;
 
-	fd = accept4(d->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 	if (fd < 0)
 		return;
 	for (i = 0; i < VCND_MAX_CLIENTS; i++)
@@ -477,6 +528,7 @@ void vcnd_ctl_accept(struct vcnd *d)
 	}
 	memset(c, 0, sizeof(*c));
 	c->fd = fd;
+	c->readonly = readonly;
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	while (got < sizeof(line) - 1 && (n = recv(fd, line + got, sizeof(line) - 1 - got, 0)) > 0) {
@@ -582,4 +634,9 @@ void vcnd_ctl_close(struct vcnd *d)
 		unlink(d->socket_path);
 	}
 	d->listen_fd = -1;
+	if (d->status_fd >= 0) {
+		close(d->status_fd);
+		unlink(status_bound);
+	}
+	d->status_fd = -1;
 }

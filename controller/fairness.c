@@ -39,9 +39,13 @@
 #include "policy.h"
 #include "vcnd.h"
 
-#define VCND_GHOST "127.0.0.1:vcnd"
+/* gmond keys hosts by the spoof's address: 127.0.0.1 is what a gmond that
+ * receives over loopback calls itself, and vcnd's numbers merged into that
+ * host ("localhost"); 127.0.0.2 is loopback too and no gmond's own. */
+#define VCND_GHOST "127.0.0.2:vcnd"
 #define FAIR_METADATA_EVERY 30 /* ticks between metadata resends */
 #define READ_BACK_EVERY 15      /* passes between reading limits back from libvirt */
+#define REPIN_EVERY 15          /* passes between re-pinning looks (load must hold a while) */
 
 /* One VCN's inputs for a step, copied out from under d->lock. */
 struct fair_item {
@@ -443,6 +447,8 @@ static void host_tick(struct vcnd_fair_host *f)
 	nact = vcn_fairctl_step(&f->fc, vms, pol, cur, n, acts, (n ? n : 1) * VCN_FAIR_RESOURCE_LAST);
 	if (nact < 0)
 		goto cleanup;
+	if (libvirt_ok && f->fc.tick % REPIN_EVERY == 0)
+		vcnd_repin(d, (int)h, hv.conn, &f->coll);
 	/* act only with a target, on a host that answers, on limits we know */
 	if (d->fairness_target > 0 && libvirt_ok)
 		for (j = 0; j < (size_t)nact; j++)

@@ -199,7 +199,9 @@ void vcnd_partitions_create(struct vcnd *d)
 	pthread_mutex_unlock(&d->lock);
 }
 
-static int host_topology(struct vcnd_host *h, const struct vcn_topology **out)
+/* @h's CPU topology from its capabilities, read once and kept. Caller holds
+ * d->lock. Returns 0, -ENOTCONN, -ENOMEM or what the parse returns. */
+int vcnd_host_topology(struct vcnd_host *h, const struct vcn_topology **out)
 {
 	int rc;
 
@@ -233,8 +235,8 @@ void vcnd_vcn_unplace(struct vcnd_vcn *v)
 /* The VCNs on @host (not failed, not @skip) as pinning input: vms[] and
  * the vCPU arrays behind them in one allocation each. Loads are 1 (busy):
  * measured load is the rebalancer's. */
-static int host_vms(struct vcnd *d, int host, const struct vcnd_vcn *skip, struct vcn_pin_vm **vmsp,
-		    struct vcn_pin_vcpu **cpusp, unsigned *nvms)
+int vcnd_pin_input(struct vcnd *d, int host, const struct vcnd_vcn *skip, struct vcn_pin_vm **vmsp,
+		   struct vcn_pin_vcpu **cpusp, unsigned *nvms)
 {
 	struct vcn_pin_vm *vms;
 	struct vcn_pin_vcpu *cpus;
@@ -302,12 +304,12 @@ int vcnd_place(struct vcnd *d, int host, struct vcnd_vcn *v, const char *strateg
 		snprintf(why, whylen, "unknown pin strategy '%s'", strategy);
 		return -EINVAL;
 	}
-	rc = host_topology(&d->hosts[host], &t);
+	rc = vcnd_host_topology(&d->hosts[host], &t);
 	if (rc < 0) {
 		snprintf(why, whylen, "no CPU topology of host '%s': %s", d->hosts[host].name, strerror(-rc));
 		return rc;
 	}
-	rc = host_vms(d, host, v, &vms, &cpus, &nvms);
+	rc = vcnd_pin_input(d, host, v, &vms, &cpus, &nvms);
 	if (rc < 0) {
 		snprintf(why, whylen, "out of memory");
 		return rc;
@@ -410,10 +412,10 @@ int vcnd_pin_map(struct vcnd *d, int host, bool json, char **out)
 	unsigned nvms = 0;
 	int rc;
 
-	rc = host_topology(&d->hosts[host], &t);
+	rc = vcnd_host_topology(&d->hosts[host], &t);
 	if (rc < 0)
 		return rc;
-	rc = host_vms(d, host, NULL, &vms, &cpus, &nvms);
+	rc = vcnd_pin_input(d, host, NULL, &vms, &cpus, &nvms);
 	if (rc < 0)
 		return rc;
 	rc = json ? vcn_pinning_format_json(t, vms, nvms, out) : vcn_pinning_format(t, vms, nvms, out);

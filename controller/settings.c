@@ -140,7 +140,8 @@ int vcnd_settings_load(struct vcnd *d, const char *path)
 	rc = load_all(path, &c, &ps, &pol);
 	if (rc < 0)
 		return rc;
-	copy(d->conf_path, sizeof(d->conf_path), path);
+	if (path != d->conf_path) /* a reload passes d->conf_path itself: snprintf onto itself emptied it */
+		copy(d->conf_path, sizeof(d->conf_path), path);
 	copy(d->state_dir, sizeof(d->state_dir), c->state_dir);
 	copy(d->scratch_dir, sizeof(d->scratch_dir), c->scratch_dir);
 	copy(d->socket_path, sizeof(d->socket_path), c->control_socket);
@@ -148,6 +149,11 @@ int vcnd_settings_load(struct vcnd *d, const char *path)
 	d->interval_ms = c->interval_ms;
 	d->fairness_target = c->fairness_target;
 	copy(d->gmond_conf, sizeof(d->gmond_conf), c->gmond_conf);
+	copy(d->status_socket, sizeof(d->status_socket), c->status_socket);
+	copy(d->status_group, sizeof(d->status_group), c->status_socket_group);
+	copy(d->web_events_file, sizeof(d->web_events_file), c->web_events_file);
+	d->web_events_max = c->web_events_max;
+	copy(d->web_views_command, sizeof(d->web_views_command), c->web_views_command);
 	for (i = 0; i < c->n_hosts; i++) {
 		struct vcnd_host *h = &d->hosts[i];
 		const struct vcn_conf_host *ch = &c->hosts[i];

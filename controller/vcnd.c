@@ -146,13 +146,14 @@ static void reload(struct vcnd *d)
 	vcnd_desired_load(d);
 	vcnd_partitions_create(d);
 	vcnd_fair_reload(d);
+	vcnd_web_reload(d);
 	vcn_info("reloaded '%s'", d->conf_path);
 	vcn_audit_log(&d->audit, "reload", NULL, NULL, "%s", d->conf_path);
 }
 
 static int run(struct vcnd *d)
 {
-	struct pollfd pfd[2];
+	struct pollfd pfd[3];
 	uint64_t next_tick = 0, now, buf;
 	pthread_t ev;
 
@@ -162,6 +163,7 @@ static int run(struct vcnd *d)
 		pthread_detach(ev);
 	if (prepare_dirs(d) < 0 || vcn_audit_open(&d->audit, d->audit_path) < 0)
 		return 1;
+	vcnd_web_start(d);
 	d->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (d->wake_fd < 0 || vcnd_ctl_listen(d) < 0)
 		return 1;
@@ -186,6 +188,7 @@ static int run(struct vcnd *d)
 			vcnd_autoscale_tick(d);
 			vcnd_reconcile(d);
 			vcnd_fair_tick(d);
+			vcnd_web_tick(d);
 			vcnd_rebalance_tick(d);
 			next_tick = now + d->interval_ms * 1000000u;
 		}
@@ -193,8 +196,9 @@ static int run(struct vcnd *d)
 		vcnd_ctl_progress(d);
 		pfd[0] = (struct pollfd){ .fd = d->listen_fd, .events = POLLIN };
 		pfd[1] = (struct pollfd){ .fd = d->wake_fd, .events = POLLIN };
+		pfd[2] = (struct pollfd){ .fd = d->status_fd, .events = POLLIN }; /* -1: ignored */
 		/* 100 ms: readiness lines are seen within a tenth of a second */
-		if (poll(pfd, 2, 100) > 0) {
+		if (poll(pfd, 3, 100) > 0) {
 			if (pfd[1].revents & POLLIN) {
 				if (read(d->wake_fd, &buf, sizeof(buf)) < 0)
 					vcn_debug("wake read: %s", strerror(errno));
@@ -202,12 +206,15 @@ static int run(struct vcnd *d)
 			}
 			if (pfd[0].revents & POLLIN)
 				vcnd_ctl_accept(d);
+			if (pfd[2].revents & POLLIN)
+				vcnd_ctl_accept_status(d);
 		}
 	}
 	vcn_audit_log(&d->audit, "stop", NULL, NULL, "signal");
 	vcnd_ctl_close(d);
 	vcnd_fair_stop(d);
 	vcn_audit_close(&d->audit);
+	vcnd_web_stop(d);
 	vcnd_cluster_free(d);
 	vcnd_settings_free(d);
 	return 0;
@@ -245,7 +252,7 @@ int main(int argc, char **argv)
 		vcn_log_set(daemon_log, NULL, debug ? VCN_LOG_DEBUG : VCN_LOG_INFO);
 	}
 	memset(d, 0, sizeof(*d));
-	d->listen_fd = d->wake_fd = -1;
+	d->listen_fd = d->wake_fd = d->status_fd = -1;
 	d->audit.fd = -1;
 	for (i = 0; i < VCND_MAX_CLIENTS; i++)
 		d->clients[i].fd = -1;

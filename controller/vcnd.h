@@ -20,6 +20,7 @@
 #include "readiness.h"
 #include "uuid.h"
 #include "vmlimits.h"
+#include "webevents.h"
 
 #define VCND_NAME_MAX 64
 #define VCND_MAX_HOSTS 64
@@ -140,6 +141,7 @@ struct vcnd_client {
 	unsigned reported;          /* bitmap-free: count of progress lines sent */
 	char seen[VCND_MAX_PARALLEL * 8][VCND_NAME_MAX]; /* VCNs already reported ready/failed */
 	unsigned nseen;
+	bool readonly;              /* came in on the status socket: read verbs only */
 };
 
 struct vcnd {
@@ -180,6 +182,14 @@ struct vcnd {
 	struct vcn_gsend *gsend;    /* NULL: not publishing (uses d->policy, read under lock) */
 	struct vcn_limits limits;
 	uint64_t fair_ticks;
+	/* web.c: the web UI's status socket, overlay events and views */
+	char status_socket[PATH_MAX];   /* "" none; taken at start only */
+	char status_group[VCND_NAME_MAX];
+	int status_fd;
+	char web_events_file[PATH_MAX]; /* "" none */
+	unsigned web_events_max;
+	char web_views_command[PATH_MAX]; /* "" none */
+	struct vcn_webevents webev;
 	/* rebalance.c, hostwatch.c, autoscale.c (cluster.h) */
 	struct vcnd_cluster *cluster;
 };
@@ -203,6 +213,7 @@ unsigned vcnd_vo_count(struct vcnd *d, int vo, bool ready_only);
 /* ctl.c */
 int vcnd_ctl_listen(struct vcnd *d);
 void vcnd_ctl_accept(struct vcnd *d);
+void vcnd_ctl_accept_status(struct vcnd *d);
 void vcnd_ctl_progress(struct vcnd *d);
 void vcnd_ctl_close(struct vcnd *d);
 
@@ -212,6 +223,12 @@ void vcnd_fair_tick(struct vcnd *d);
 void vcnd_fair_reload(struct vcnd *d);
 char *vcnd_fair_format(struct vcnd *d, bool json);
 void vcnd_fair_stop(struct vcnd *d);
+
+/* web.c */
+void vcnd_web_start(struct vcnd *d);
+void vcnd_web_reload(struct vcnd *d);
+void vcnd_web_tick(struct vcnd *d);
+void vcnd_web_stop(struct vcnd *d);
 
 /* settings.c */
 int vcnd_settings_load(struct vcnd *d, const char *path);
@@ -228,6 +245,14 @@ int vcnd_place(struct vcnd *d, int host, struct vcnd_vcn *v, const char *strateg
 void vcnd_place_adopted(struct vcnd *d, struct vcnd_vcn *v, virDomainPtr dom);
 void vcnd_vcn_unplace(struct vcnd_vcn *v);
 int vcnd_pin_map(struct vcnd *d, int host, bool json, char **out);
+struct vcn_pin_vm;
+struct vcn_pin_vcpu;
+int vcnd_host_topology(struct vcnd_host *h, const struct vcn_topology **out);
+int vcnd_pin_input(struct vcnd *d, int host, const struct vcnd_vcn *skip, struct vcn_pin_vm **vmsp,
+		   struct vcn_pin_vcpu **cpusp, unsigned *nvms);
+
+/* repin.c: spread-pinned vCPUs follow measured load */
+int vcnd_repin(struct vcnd *d, int host, virConnectPtr conn, const struct vcn_collector *coll);
 int vcnd_cpu_choose(struct vcnd *d, int host, const struct vcnd_vo *vo, struct vcn_cpumodel *m,
 		    char *why, size_t whylen);
 void vcnd_host_forget(struct vcnd_host *h);

@@ -375,9 +375,15 @@ static int launch_policy(struct launch_job *job, struct vcn_cputune *tune, char 
 		snprintf(why, whylen, "forgotten while launching");
 		goto cleanup;
 	}
-	rc = vcnd_place(d, job->host, v, vcn_pin_name(lim.pin), why, whylen);
-	if (rc < 0)
-		goto cleanup;
+	if (lim.pin == VCN_PIN_NONE) {
+		/* unpinned, as libvirt's default: the kernel balances vCPUs */
+		vcnd_vcn_unplace(v);
+		snprintf(v->pin, sizeof(v->pin), "%s", vcn_pin_name(lim.pin));
+	} else {
+		rc = vcnd_place(d, job->host, v, vcn_pin_name(lim.pin), why, whylen);
+		if (rc < 0)
+			goto cleanup;
+	}
 	for (i = 0; i < v->npins && i < vo->vcpus; i++) {
 		vcn_cpuset_format(&v->pins[i], pinstr[i], VCN_CPUSET_STRLEN);
 		pinp[i] = pinstr[i][0] ? pinstr[i] : NULL;

@@ -17,9 +17,12 @@
 #include "json.h"
 #include "log.h"
 
-/* Open (create, mode 0640) @path for appending. Returns 0 or -errno. */
+/* Open (create, mode 0640) @path for appending, with no hook (set one
+ * after). Returns 0 or -errno. */
 int vcn_audit_open(struct vcn_audit *a, const char *path)
 {
+	a->hook = NULL;
+	a->hook_opaque = NULL;
 	a->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
 	if (a->fd < 0) {
 		int e = errno;
@@ -31,7 +34,8 @@ int vcn_audit_open(struct vcn_audit *a, const char *path)
 }
 
 /* Append {"ts":..., "action":..., "vcn":..., "host":..., "detail":...};
- * @vcn and @host may be NULL. Returns 0 or -errno (logged). */
+ * @vcn and @host may be NULL. Then the hook, if any, sees the same record
+ * (whether or not the write worked). Returns 0 or -errno (logged). */
 int vcn_audit_log(struct vcn_audit *a, const char *action, const char *vcn, const char *host,
 		  const char *fmt, ...)
 {
@@ -79,6 +83,8 @@ int vcn_audit_log(struct vcn_audit *a, const char *action, const char *vcn, cons
 		rc = n < 0 ? -errno : -EIO;
 		vcn_err("cannot write audit log: %s", strerror(-rc));
 	}
+	if (a->hook)
+		a->hook(a->hook_opaque, ts.tv_sec, action, vcn, host, detail);
 cleanup:
 	free(copy);
 	vcn_json_free(&j);

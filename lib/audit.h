@@ -2,8 +2,16 @@
 #ifndef VCN_AUDIT_H
 #define VCN_AUDIT_H
 
+#include <time.h>
+
+/* Called after each record is appended (e.g. to mirror it as a web event). */
+typedef void (*vcn_audit_hook)(void *opaque, time_t when, const char *action, const char *vcn,
+			       const char *host, const char *detail);
+
 struct vcn_audit {
 	int fd;
+	vcn_audit_hook hook;        /* NULL: none */
+	void *hook_opaque;
 };
 
 int vcn_audit_open(struct vcn_audit *a, const char *path);

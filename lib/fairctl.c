@@ -18,7 +18,12 @@
  *   intervals, gets a global quota of its entitlement x (1 + cap_headroom).
  *   The cap is released after k_relax intervals in which no other VM wants
  *   CPU at all, or the capped VM itself no longer does (contention ended),
- *   never earlier than `hold` after it was set.
+ *   never earlier than `hold` after it was set. While it stays, it follows
+ *   the entitlement: up at once, down only while the VM is over it with
+ *   another waiting, and not before `hold`.
+ * - Entitlements are parts of the host's CPUs (up to the VMs' vCPUs), or,
+ *   when a contending VM waits, of what all the VMs used together: other
+ *   work on the host takes the rest.
  * Disk and network (capacity unknown, so shares of the measured total):
  * - A VM wants disk (net) when it moves at least *_active_bytes_s, or its
  *   latency (drops) passes the contention rule, or it runs at its cap.
@@ -357,6 +362,17 @@ static int cpu_step(struct step *s)
 				  vcn_fair_wants_more(v[i].cpu_used, share, steal);
 		c[i].entitlement = 0;
 	}
+	/* The CPU the VMs get together is less than the host's when work that is
+	 * not ours to limit takes some. A contending VM that waits (steal) says
+	 * the host is saturated: then what they all used is what there is to
+	 * share, and entitlements are parts of that, not of every pCPU (else
+	 * nobody ever looks over its entitlement on a loaded host). */
+	for (i = 0; i < s->n; i++)
+		if (c[i].contending && !isnan(v[i].cpu_steal_pct) &&
+		    v[i].cpu_steal_pct > conf->rules.cpu_steal_pct && used_all < capacity) {
+			capacity = used_all;
+			break;
+		}
 	/* among them, what the others leave, by weight */
 	left = capacity;
 	for (i = 0; i < s->n; i++)
@@ -463,6 +479,33 @@ static int cpu_step(struct step *s)
 				st->relax_streak[VCN_FAIR_CPU_QUOTA] = 0;
 			else
 				st->relax_streak[VCN_FAIR_CPU_QUOTA]++;
+			if (others && c[i].contending) {
+				/* still needed: follow the entitlement as the CPU the VMs
+				 * get together moves (other load comes and goes). Up
+				 * freely; down only on the evidence that set the cap (over
+				 * its entitlement while another waits) and after `hold`,
+				 * since a cap that chased a quiet spell down would hold the
+				 * VM there. */
+				uint64_t q = (uint64_t)llround(c[i].entitlement * (1 + conf->cap_headroom) *
+							       (double)VCN_FAIRCTL_PERIOD_US);
+				bool up, down;
+
+				if (q < 1000)
+					q = 1000;
+				if (base > 0 && q > base)
+					q = base;
+				/* raising a cap only gives back: no need to wait out the
+				 * hold (waiting let the capped VM fall behind by up to
+				 * `hold` intervals when other load went away) */
+				up = q > cur;
+				down = q < cur && unfair && x > 1 + conf->over_fraction && waiter != SIZE_MAX &&
+				       hold_ok(s, i, VCN_FAIR_CPU_QUOTA);
+				if ((up || down) && differs(cur, q, 2 * conf->shares_tolerance))
+					emit(s, i, VCN_FAIR_CPU_QUOTA, "", cur, q,
+					     "cpu: entitlement of %s moved to %.2f CPUs (Jain %.2f among %zu)",
+					     v[i].name, c[i].entitlement, f.index, f.n);
+				continue;
+			}
 			if (st->relax_streak[VCN_FAIR_CPU_QUOTA] < conf->k_relax ||
 			    !hold_ok(s, i, VCN_FAIR_CPU_QUOTA))
 				continue;

@@ -32,6 +32,7 @@ static const char *const key_names[VCN_KEY_LAST] = {
 };
 
 static const char *const pin_names[VCN_PIN_LAST] = {
+	[VCN_PIN_NONE] = "none",
 	[VCN_PIN_SPREAD] = "spread",
 	[VCN_PIN_PACK] = "pack",
 	[VCN_PIN_DEDICATED] = "dedicated",
@@ -43,7 +44,7 @@ const char *vcn_policy_key_name(enum vcn_policy_key k)
 	return (unsigned)k < VCN_KEY_LAST ? key_names[k] : "?";
 }
 
-/* "spread", "pack", "dedicated"; "?" when out of range. */
+/* "none", "spread", "pack", "dedicated"; "?" when out of range. */
 const char *vcn_pin_name(enum vcn_pin p)
 {
 	return (unsigned)p < VCN_PIN_LAST ? pin_names[p] : "?";
@@ -168,7 +169,7 @@ static int parse_value(enum vcn_policy_key k, const char *v, struct rule *r, con
 		return vcn_parse_u64(v, 2, 262144, &r->v[k]);
 	}
 	if (k == VCN_KEY_PIN) {
-		*why = "spread, pack or dedicated";
+		*why = "none, spread, pack or dedicated";
 		for (i = 0; i < VCN_PIN_LAST; i++) {
 			if (strcmp(v, pin_names[i]) == 0) {
 				r->v[k] = i;
@@ -416,7 +417,7 @@ int vcn_policy_resolve(const struct vcn_policy *p, const char *vcn, const char *
 	}
 	memset(out, 0, sizeof(*out));
 	out->weight_auto = 1;
-	out->pin = VCN_PIN_SPREAD;
+	out->pin = VCN_PIN_NONE;
 	for (i = 0; p && i < p->n; i++) {
 		const struct rule *r = &p->rules[i];
 

@@ -14,7 +14,7 @@
  * keys no earlier match has set. So put specific lines first and a "*"
  * line of defaults last; "none" sets a key to "no limit" so that a later
  * line cannot set it. Keys no matching line sets get the defaults:
- * partition none (the VO's own), weight=auto, pin=spread, no caps.
+ * partition none (the VO's own), weight=auto, pin=none, no caps.
  *
  * Hot reload (the daemon's part): load the new file into a fresh policy;
  * on success swap the pointer the control loop reads and free the old one
@@ -50,7 +50,8 @@ enum vcn_policy_key {
 const char *vcn_policy_key_name(enum vcn_policy_key k);
 
 enum vcn_pin {
-	VCN_PIN_SPREAD,    /* balance busy vCPUs over cores (default) */
+	VCN_PIN_NONE,      /* no pinning: the kernel balances (default, as libvirt's) */
+	VCN_PIN_SPREAD,    /* balance busy vCPUs over cores */
 	VCN_PIN_PACK,      /* fill cores in order, leave others idle */
 	VCN_PIN_DEDICATED, /* one host CPU per vCPU, refused when it would overcommit */
 	VCN_PIN_LAST

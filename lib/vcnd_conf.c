@@ -16,6 +16,7 @@
 
 #include <confuse.h>
 #include <ctype.h>
+#include <grp.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -370,6 +371,26 @@ static FILE *open_blanked(const char *path, char **text, unsigned *unclosed)
 	return m;
 }
 
+/* globals for the web UI: the read-only status socket and its group (which
+ * must exist), the events file and its cap, the views command. */
+static void load_web(struct loadctx *c, cfg_t *g, struct vcn_vcnd_conf *conf)
+{
+	conf->status_socket = get_abs_path(c, g, "status_socket", NULL);
+	conf->status_socket_group = get_str(c, g, "status_socket_group", NULL);
+	if (conf->status_socket_group && !conf->status_socket)
+		conf_err(c, line_of(c, g, "status_socket_group"), "status_socket_group: set without status_socket");
+	else if (conf->status_socket_group && !getgrnam(conf->status_socket_group))
+		conf_err(c, line_of(c, g, "status_socket_group"), "status_socket_group: '%s': no such group",
+			 conf->status_socket_group);
+	conf->web_events_file = get_abs_path(c, g, "web_events_file", NULL);
+	get_uint(c, g, "web_events_max", 1, 100000, 500, &conf->web_events_max);
+	conf->web_views_command = get_str(c, g, "web_views_command", NULL);
+	if (conf->web_views_command && conf->web_views_command[0] != '/')
+		conf_err(c, line_of(c, g, "web_views_command"),
+			 "web_views_command: '%s': must start with an absolute path (it is run without a shell)",
+			 conf->web_views_command);
+}
+
 static void load_globals(struct loadctx *c, cfg_t *g, struct vcn_vcnd_conf *conf)
 {
 	const char *v;
@@ -406,6 +427,7 @@ static void load_globals(struct loadctx *c, cfg_t *g, struct vcn_vcnd_conf *conf
 			conf_err(c, line_of(c, g, "fairness_target"), "fairness_target: '%s': %s (a number from 0 to 1)",
 				 v, vcn_parse_strerror(rc));
 	}
+	load_web(c, g, conf);
 }
 
 static void load_host(struct loadctx *c, cfg_t *h, struct vcn_conf_host *host)
@@ -774,6 +796,10 @@ void vcn_vcnd_conf_free(struct vcn_vcnd_conf *c)
 	free(c->partitions_file);
 	free(c->rules_file);
 	free(c->gmond_conf);
+	free(c->status_socket);
+	free(c->status_socket_group);
+	free(c->web_events_file);
+	free(c->web_views_command);
 	for (i = 0; i < c->n_hosts; i++) {
 		free(c->hosts[i].name);
 		free(c->hosts[i].uri);
@@ -856,6 +882,11 @@ int vcn_vcnd_conf_load(const char *path, struct vcn_vcnd_conf **out)
 		CFG_STR("rules_file", NULL, CFGF_NODEFAULT),
 		CFG_STR("gmond_conf", NULL, CFGF_NODEFAULT),
 		CFG_STR("fairness_target", NULL, CFGF_NODEFAULT),
+		CFG_STR("status_socket", NULL, CFGF_NODEFAULT),
+		CFG_STR("status_socket_group", NULL, CFGF_NODEFAULT),
+		CFG_STR("web_events_file", NULL, CFGF_NODEFAULT),
+		CFG_STR("web_events_max", NULL, CFGF_NODEFAULT),
+		CFG_STR("web_views_command", NULL, CFGF_NODEFAULT),
 		CFG_END()
 	};
 	cfg_opt_t cluster_opts[] = {

@@ -121,6 +121,12 @@ struct vcn_vcnd_conf {
 	char *rules_file;      /* vcn-rules.conf(5), or NULL when none */
 	char *gmond_conf;      /* gmond.conf whose send channels vcnd publishes on */
 	double fairness_target;/* Jain's index below which vcnd corrects, 0..1; default 0.95 */
+	/* the web UI (web/): read-only status socket, overlay events, views */
+	char *status_socket;       /* read-only verbs only, or NULL for none */
+	char *status_socket_group; /* its group (e.g. the PHP user's), or NULL: root's */
+	char *web_events_file;     /* ganglia-web events.json, or NULL for none */
+	unsigned web_events_max;   /* events kept in it; default 500 */
+	char *web_views_command;   /* run with the VO names as arguments at start and reload, or NULL */
 	unsigned line_partitions_file, line_rules_file; /* for messages about them; 0 = default */
 	struct vcn_conf_host *hosts; /* at least one, in file order */
 	size_t n_hosts;

@@ -83,6 +83,13 @@ _vcn_start_checked() {
 }
 
 # _vcn_write_gmond_conf: gmond with loopback unicast on one port (UDP in, TCP XML out).
+# 4 MiB, or the kernel's ceiling if lower (gmond exits when it cannot get what it asks)
+_vcn_rcvbuf() {
+	local max
+	max=$(cat /proc/sys/net/core/rmem_max 2>/dev/null || echo 212992)
+	[ "$max" -lt 4194304 ] && echo "$max" || echo 4194304
+}
+
 _vcn_write_gmond_conf() {
 	cat >"$VCN_GMOND_CONF" <<EOF
 /* vcn test stack: gmond for cluster "$VCN_GANGLIA_CLUSTER", loopback only. */
@@ -104,7 +111,10 @@ globals {
 cluster { name = "$VCN_GANGLIA_CLUSTER"  owner = "vcn-test" }
 host { location = "vcn-test" }
 udp_send_channel { host = 127.0.0.1  port = $VCN_GMOND_PORT  ttl = 1 }
-udp_recv_channel { bind = 127.0.0.1  port = $VCN_GMOND_PORT }
+/* every VM's metrics arrive in one burst per interval; gmond's main loop may be
+   late under load (ASan, busy TCG guests): a larger buffer than the 208 KiB
+   default keeps the tail of the burst (the last VM's last metrics) */
+udp_recv_channel { bind = 127.0.0.1  port = $VCN_GMOND_PORT  buffer = $(_vcn_rcvbuf) }
 tcp_accept_channel { bind = 127.0.0.1  port = $VCN_GMOND_PORT }
 modules {
   module { name = "core_metrics" }
@@ -224,7 +234,8 @@ _vcn_start_nginx() {
 # vcn_ganglia_up [CLUSTER]: start gmond, gmetad, php-fpm and nginx for CLUSTER
 # (default vcn-test) under $VCN_SCRATCH/ganglia, each stopped by PID at exit;
 # ports are chosen at run time (see the file header). ganglia-web is a private
-# copy installed by web/gweb-install. Put module confs into $VCN_GMOND_D before
+# copy installed by web/gweb-install (extra options in VCN_GWEB_EXTRA, split on
+# blanks: paths without spaces). Put module confs into $VCN_GMOND_D before
 # calling, or call vcn_gmond_restart after adding them.
 vcn_ganglia_up() {
 	local try
@@ -275,7 +286,7 @@ vcn_ganglia_up() {
 
 	"$VCN_TOP/web/gweb-install" "$VCN_GANGLIA_DIR/www" --force \
 		--rrds "$VCN_RRD_DIR" --state "$VCN_GANGLIA_DIR/gweb-state" \
-		--gmetad "127.0.0.1:$VCN_GMETAD_INTERACTIVE_PORT" >>"$VCN_GANGLIA_DIR/log/gweb-install.log" 2>&1 ||
+		--gmetad "127.0.0.1:$VCN_GMETAD_INTERACTIVE_PORT" ${VCN_GWEB_EXTRA:-} >>"$VCN_GANGLIA_DIR/log/gweb-install.log" 2>&1 ||
 		{ tail -n 20 "$VCN_GANGLIA_DIR/log/gweb-install.log" >&2; vcn_log "gweb-install failed"; return 1; }
 
 	VCN_WEB_PORT=0 # php-fpm listens on a unix socket: no port to pick
@@ -406,7 +417,8 @@ vcn_gmond_vcn_module() {
 		/^ *path = / { sub(/"[^"]*"/, "\"" so "\"") }
 		/^ *name = "vcn_module"/ { print; printf "%s", params; next }
 		{ print }' "$VCN_TOP/gmond-modules/vcn.conf" >"${VCN_GMOND_D:-$VCN_SCRATCH/gmond.d}/vcn.conf"
-	if ldd "$so" | grep -q libasan; then
+	# not grep -q: under pipefail, ldd killed by SIGPIPE would make the test false
+	if ldd "$so" | grep libasan >/dev/null; then
 		VCN_GMOND_PRELOAD="$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libubsan.so)"
 		export VCN_GMOND_PRELOAD
 	fi

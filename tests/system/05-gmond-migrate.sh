@@ -36,14 +36,20 @@ vcn_guest_wait_ready "$GUEST" 120 >/dev/null || vcn_fail "guest not ready on a"
 watch_py='
 import sys, time, socket, xml.etree.ElementTree as ET
 port, name, out = int(sys.argv[1]), sys.argv[2], open(sys.argv[3], "a", buffering=1)
-while True:
-    s = socket.create_connection(("127.0.0.1", port), 2); data = b""
+def dump():
+    s = socket.create_connection(("127.0.0.1", port), 10); data = b""
     while True:
         b = s.recv(65536)
         if not b: break
         data += b
     s.close()
-    hosts = [h for h in ET.fromstring(data).iter("HOST") if h.get("NAME") == name]
+    return ET.fromstring(data)
+while True:
+    try:
+        root = dump()
+    except (OSError, ET.ParseError) as e:  # a loaded host: gmond answers late; try again
+        sys.stderr.write("watch: %s\n" % e); time.sleep(0.5); continue
+    hosts = [h for h in root.iter("HOST") if h.get("NAME") == name]
     ph, tn, ip = "-", "-", "-"
     for h in hosts:
         ip = h.get("IP")
@@ -57,13 +63,15 @@ echo $! >"$VCN_SCRATCH/run/watch.pid"
 vcn_on_exit "vcn_stop_pidfile '$VCN_SCRATCH/run/watch.pid' watcher"
 
 on_host() { tail -n 1 "$VCN_SCRATCH/watch.log" 2>/dev/null | awk -v h="$1" '$4 == h { f = 1 } END { exit !f }'; }
-vcn_wait_for $((4 * INTERVAL + 5)) on_host hv-a || vcn_fail "$GUEST never showed up as a host on hv-a"
+# on failure, show what the cluster gmond said (the CI log keeps only the tail)
+vcn_on_exit "tail -n 15 '$VCN_SCRATCH/watch.log' >&2"
+vcn_wait_for 60 on_host hv-a || vcn_fail "$GUEST never showed up as a host on hv-a"
 sleep $((3 * INTERVAL))
 t0=$(date +%s%N)
 vcn_virsh "$A" migrate --live --unsafe "$GUEST" "$B" || vcn_fail "migration failed"
 printf '%s\n' "$B" >"$(vcn_guest_dir "$GUEST")/uri"
 vcn_log "migrated a -> b in $(( ($(date +%s%N) - t0) / 1000000 )) ms"
-vcn_wait_for $((4 * INTERVAL + 5)) on_host hv-b || vcn_fail "$GUEST never reported from hv-b"
+vcn_wait_for 60 on_host hv-b || vcn_fail "$GUEST never reported from hv-b"
 sleep $((3 * INTERVAL))
 vcn_stop_pidfile "$VCN_SCRATCH/run/watch.pid" watcher
 
@@ -77,9 +85,10 @@ seq=$(awk '$4 != "-" { print $4 }' "$VCN_SCRATCH/watch.log" | uniq | tr '\n' ' '
 # the longest silence of vcn_phys_host (sent every interval): TN grows while nothing arrives
 max_tn=$(awk '$5 != "-" && $5 > m { m = $5 } END { print m + 0 }' "$VCN_SCRATCH/watch.log")
 vcn_log "one host ($ips), phys host $seq, longest silence TN=$max_tn s (interval $INTERVAL s)"
-# one missed interval = TN up to 2 intervals; +2 s for gmond's TN granularity and the
-# migration's own switch-over pause under TCG.
-[ "$max_tn" -le $((2 * INTERVAL + 2)) ] || vcn_fail "$GUEST was silent $max_tn s across the migration"
+# one missed interval = TN up to 2 intervals; +4 s for gmond's TN granularity, the
+# migration's own switch-over pause under TCG and a loaded CI host (make -j2 runs a
+# second system test beside this one: samplers then run late).
+[ "$max_tn" -le $((2 * INTERVAL + 4)) ] || vcn_fail "$GUEST was silent $max_tn s across the migration"
 vcn_wait_for 30 test -d "$VCN_RRD_DIR/$CLUSTER/$GUEST" || vcn_fail "no RRD dir for $GUEST"
 n=$(find "$VCN_RRD_DIR/$CLUSTER" -maxdepth 1 -name "$GUEST*" | wc -l)
 [ "$n" = 1 ] || vcn_fail "$n RRD dirs for $GUEST"

@@ -70,7 +70,8 @@ vcn_log "vcnd -n: valid accepted, bad rejected with $(head -n 1 "$S/bad.err")"
 start_vcnd() {
 	"$VCND" -f -c "$S/vcnd.conf" >>"$S/vcnd.log" 2>&1 &
 	echo $! >"$S/vcnd.pid"
-	vcn_wait_for 20 test -S "$SOCK" || { tail -n 20 "$S/vcnd.log" >&2; vcn_fail "vcnd did not open its socket"; }
+	# a killed vcnd leaves its socket file: wait for an answer, not for the file
+	vcn_wait_for 30 "$VCNCTL" -s "$SOCK" status >/dev/null 2>&1 || { tail -n 20 "$S/vcnd.log" >&2; vcn_fail "vcnd does not answer on its socket"; }
 }
 stop_vcnd() { vcn_stop_pidfile "$S/vcnd.pid" vcnd; }
 vcn_on_exit "stop_vcnd"
@@ -101,10 +102,13 @@ import json, sys
 d = json.load(sys.stdin); vo = d["vos"][0]
 sys.exit(0 if vo["ready"] == vo["desired"] == int(sys.argv[1]) == vo["running"] else 1)' "$1"; }
 check_converged 4 || vcn_fail "after launch: not exactly 4 domains and 4 overlays"
+desired_now() { "$VCNCTL" -s "$SOCK" --json status | python3 -c '
+import json, sys; print(json.load(sys.stdin)["vos"][0]["desired"])'; }
 
 # --- kill -9 while scaling, restart, adopt, converge -----------------------------
 want=4
 for delay in 0.3 1.5 3; do
+	prev=$want
 	want=$((want == 4 ? 6 : 4))
 	"$VCNCTL" -s "$SOCK" scale physics "$want" >"$S/scale.out" 2>&1 &
 	sleep "$delay"
@@ -113,6 +117,17 @@ for delay in 0.3 1.5 3; do
 	rm -f "$S/vcnd.pid"
 	vcn_log "vcnd killed $delay s into 'scale physics $want'"
 	start_vcnd
+	# vcnd says "N VCNs wanted" only once the count is saved: then it must
+	# survive the kill. Killed before that, either count is right (the user
+	# saw no answer and asks again, as done here).
+	got=$(desired_now)
+	if grep -q "VO physics: $want VCNs wanted" "$S/scale.out"; then
+		[ "$got" = "$want" ] || vcn_fail "acknowledged 'scale physics $want' lost: desired $got after restart"
+	else
+		[ "$got" = "$want" ] || [ "$got" = "$prev" ] || vcn_fail "desired $got after restart (neither $prev nor $want)"
+		vcn_log "killed before the answer: desired $got after restart; asking again"
+		"$VCNCTL" -s "$SOCK" scale physics "$want" >/dev/null || vcn_fail "scale physics $want after restart failed"
+	fi
 	vcn_wait_for 180 status_ready "$want" || { "$VCNCTL" -s "$SOCK" list >&2; vcn_fail "did not converge on $want after restart"; }
 	vcn_wait_for 20 check_converged "$want" || {
 		"${VIRSH[@]}" list --all >&2; ls "$S/scratch" >&2

@@ -1,12 +1,22 @@
 #!/bin/bash
-# System test: vcnd's fairness loop on CPU. Three VCNs of 2, 1 and 1 vCPUs,
-# each running one busy loop per vCPU, on a 2-core host: their entitlement
-# is 2:1:1. With fairness off (fairness_target = 0: vcnd measures but never
-# acts) libvirt's default cpu_shares give every domain the same weight; with
-# fairness on (target 0.95) vcnd must set cpu_shares (audit "limit" entries
-# with their reason) and Jain's index of the measured shares against 2:1:1
-# must reach 0.9 and improve. Shares are measured here, independently of
-# vcnd, from `virsh domstats --cpu-total` cpu.time deltas.
+# System test: vcnd's fairness loop on CPU. Three busy 1-vCPU VCNs on a
+# 2-core host; the rules give "big" weight 2048 and the others the default
+# 1024: their entitlement is 2:1:1. With fairness off (fairness_target = 0:
+# vcnd measures but never acts) every domain has libvirt's default
+# cpu_shares, so each gets about a third; with fairness on vcnd must set
+# cpu_shares (audit "limit" entries with their reason) and, where shares
+# alone do not get there (other work on the host), caps: Jain's index of
+# the measured shares against 2:1:1 must reach 0.95 and big's share at least
+# 0.42 (a third without vcnd; caps lag the other load by up to 20 s, so more
+# than half is possible, and Jain bounds it). The target is 0.99 here so that
+# vcnd goes on to caps (at 0.95, shares alone leave big at about 0.41, which
+# is within that target). Shares are measured here, independently of vcnd,
+# from `virsh domstats --cpu-total` cpu.time deltas.
+#
+# Why 1-vCPU VCNs with weights rather than VCNs of 2, 1 and 1 vCPUs: on this
+# kernel (cgroup v1) a 2-vCPU domain already gets about two threads' worth
+# with equal shares, so that shape is nearly fair without vcnd and could not
+# show whether vcnd acts (bench/fairness measures it anyway).
 set -euo pipefail
 . "$(dirname "$0")/../harness/common.sh"
 . "$(dirname "$0")/../harness/libvirt.sh"
@@ -49,14 +59,15 @@ PY
 echo $! >"$S/glisten.pid"
 vcn_on_exit "vcn_stop_pidfile '$S/glisten.pid' listener"
 
-vo() { # NAME VCPUS
+printf 'vo:big  weight=2048\n' >"$S/rules.conf"
+vo() { # NAME
 	cat <<CONF
 vo "$1" {
   image = "$VCN_GUEST_OUT/base.qcow2"
   kernel = "$VCN_GUEST_OUT/vmlinuz"
   initrd = "$VCN_GUEST_OUT/initrd.img"
-  cmdline = "console=ttyS0 quiet vcn.workload=cpu=$2"
-  vcpus = $2
+  cmdline = "console=ttyS0 quiet vcn.workload=cpu=1"
+  vcpus = 1
   memory = "128M"
   network = "vcn07net"
   min = 0
@@ -76,14 +87,15 @@ globals {
   interval = "2s"
   fairness_target = "$1"
   gmond_conf = "$S/gmond.conf"
+  rules_file = "$S/rules.conf"
 }
 host "local" {
   uri = "$URI"
 }
 CONF
-		vo big 2
-		vo smalla 1
-		vo smallb 1
+		vo big
+		vo smalla
+		vo smallb
 	} >"$S/vcnd.conf"
 }
 
@@ -104,28 +116,7 @@ measure() {
 	sleep "$1"
 	"${VIRSH[@]}" domstats --cpu-total big-1 smalla-1 smallb-1 >"$S/m1"
 	t1=$(date +%s.%N)
-	python3 - "$S/m0" "$S/m1" "$t0" "$t1" <<'PY'
-import json, sys
-def load(p):
-    d, cur = {}, None
-    for l in open(p):
-        l = l.strip()
-        if l.startswith("Domain:"):
-            cur = l.split("'")[1]
-        elif l.startswith("cpu.time="):
-            d[cur] = int(l.split("=")[1])
-    return d
-a, b = load(sys.argv[1]), load(sys.argv[2])
-wall = float(sys.argv[4]) - float(sys.argv[3])
-ent = {"big-1": 0.5, "smalla-1": 0.25, "smallb-1": 0.25}
-used = {k: (b[k] - a[k]) / 1e9 for k in ent}
-tot = sum(used.values())
-share = {k: used[k] / tot for k in ent}
-x = [share[k] / ent[k] for k in ent]
-jain = sum(x) ** 2 / (len(x) * sum(v * v for v in x))
-print(json.dumps({"jain": round(jain, 4), "share": {k: round(v, 4) for k, v in share.items()},
-                  "cpus": {k: round(used[k] / wall, 3) for k in ent}, "wall_s": round(wall, 1)}))
-PY
+	python3 "$VCN_TOP/tests/harness/domstats-shares.py" "$S/m0" "$S/m1" "$t0" "$t1" big-1=2 smalla-1=1 smallb-1=1
 }
 jain_of() { python3 -c 'import json,sys; print(json.loads(sys.argv[1])["jain"])' "$1"; }
 
@@ -141,7 +132,7 @@ done
 for v in big-1 smalla-1 smallb-1; do
 	"${VIRSH[@]}" schedinfo "$v" --live --set cpu_shares=1024 >/dev/null || vcn_fail "cannot reset $v's cpu_shares"
 done
-vcn_log "3 VCNs ready (2, 1, 1 vCPUs, busy), cpu_shares 1024 each; warming up 10 s"
+vcn_log "3 VCNs ready (1 vCPU each, busy, weights 2:1:1), cpu_shares 1024 each; warming up 10 s"
 sleep 10
 off=$(measure "$WINDOW")
 vcn_log "fairness OFF ($WINDOW s): $off"
@@ -159,13 +150,13 @@ PY
 
 # --- fairness on: vcnd restarts, adopts, reads limits back, and acts ---------------
 stop_vcnd
-write_conf 0.95
+write_conf 0.99
 start_vcnd
 vcn_wait_for 90 grep -q '"action":"limit"' "$S/audit.jsonl" || {
 	"$VCNCTL" -s "$SOCK" fairness >&2 || true
 	vcn_fail "no limit change within 90 s with fairness on"
 }
-sleep "${VCN_FAIR_SETTLE:-30}" # shares first; caps may follow after k_act intervals
+sleep "${VCN_FAIR_SETTLE:-50}" # shares first; caps may follow after hold (10) + k_act (3) intervals
 grep '"action":"limit"' "$S/audit.jsonl" | while read -r l; do vcn_log "audit: $l"; done
 for v in big-1 smalla-1 smallb-1; do
 	vcn_log "$v: $("${VIRSH[@]}" schedinfo "$v" | grep -E 'cpu_shares|global_quota' | tr -s ' ' | tr '\n' ' ')"
@@ -176,10 +167,15 @@ vcn_log "fairness ON ($WINDOW s): $on"
 j_off=$(jain_of "$off")
 j_on=$(jain_of "$on")
 vcn_log "Jain vs 2:1:1: off $j_off, on $j_on"
-python3 -c 'import sys; sys.exit(0 if float(sys.argv[2]) >= 0.9 else 1)' "$j_off" "$j_on" ||
-	vcn_fail "Jain with fairness on is $j_on < 0.9"
-python3 -c 'import sys; sys.exit(0 if float(sys.argv[2]) > float(sys.argv[1]) else 1)' "$j_off" "$j_on" ||
-	vcn_fail "Jain did not improve: off $j_off, on $j_on"
+big_of() { python3 -c 'import json,sys; print(json.loads(sys.argv[1])["share"]["big-1"])' "$1"; }
+python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) >= 0.95 else 1)' "$j_on" ||
+	vcn_fail "Jain with fairness on is $j_on < 0.95"
+# the VM that libvirt's defaults under-serve gets near its half (without vcnd it
+# gets about a third: 0.32-0.39 measured); Jain above bounds over-serving it
+python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) >= 0.42 else 1)' "$(big_of "$on")" ||
+	vcn_fail "big's share with fairness on is $(big_of "$on") (entitled 0.5, a third without vcnd)"
+python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) < 0.42 else 1)' "$(big_of "$off")" ||
+	vcn_log "note: big's share with fairness off was already $(big_of "$off") (other load on the host)"
 grep -aq vcn_fair_cpu_local "$S/ganglia.bin" && grep -aq vcn_ready_s_big-1 "$S/ganglia.bin" ||
 	vcn_fail "no vcn_fair_cpu_local / vcn_ready_s_big-1 metric reached the gmond channel"
 vcn_log "Ganglia: $(grep -ao 'vcn_[a-z_]*[a-z0-9_.-]*' "$S/ganglia.bin" | sort -u | tr '\n' ' ')"

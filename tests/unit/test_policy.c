@@ -126,9 +126,10 @@ static void test_key_pin(void)
 	CHECK_INT(l.pin, ==, VCN_PIN_PACK);
 	resolve(p, "chem-1", "chem", 1, &l);
 	CHECK_INT(l.pin, ==, VCN_PIN_DEDICATED);
-	resolve(p, "web-1", NULL, 1, &l);
-	CHECK_INT(l.pin, ==, VCN_PIN_SPREAD);
+	resolve(p, "web-1", NULL, 1, &l); /* no rule sets pin: unpinned, as libvirt */
+	CHECK_INT(l.pin, ==, VCN_PIN_NONE);
 	CHECK_INT(l.line[VCN_KEY_PIN], ==, 0);
+	CHECK_STR(vcn_pin_name(VCN_PIN_NONE), "none");
 	CHECK_STR(vcn_pin_name(VCN_PIN_LAST), "?");
 	vcn_policy_free(p);
 }
@@ -196,7 +197,7 @@ static const struct bad_case {
 	{ "iops", ":1: disk_write_iops: '-5': not a valid value" },
 	{ "net", ":1: net_average: 'ten': not a valid value" },
 	{ "peak-below", ":1: net_peak 50 is below net_average 100" },
-	{ "pin", ":1: pin: 'scatter': not a valid value (spread, pack or dedicated)" },
+	{ "pin", ":1: pin: 'scatter': not a valid value (none, spread, pack or dedicated)" },
 	{ "partition", ":1: partition: 'machine/vo-x': not a valid value" },
 	{ "partition-dot", ":1: partition: '/machine/vo.x'" },
 	{ "dup-key", ":1: pin: set twice on one line" },

@@ -91,6 +91,27 @@ static void test_defaults(void)
 	vcn_vcnd_conf_free(c);
 }
 
+static void test_web(void)
+{
+	struct vcn_vcnd_conf *c = load("vcnd_conf/web.conf");
+
+	if (!c)
+		return;
+	CHECK_STR(c->status_socket, "/run/vcn-test/vcnd-status.sock");
+	CHECK_STR(c->status_socket_group, "root");
+	CHECK_STR(c->web_events_file, "/var/lib/ganglia-web/conf/events.json");
+	CHECK_INT(c->web_events_max, ==, 42);
+	CHECK_STR(c->web_views_command, "/usr/share/vcn/web/vcn-gweb-views --conf-dir /var/lib/ganglia-web/conf");
+	vcn_vcnd_conf_free(c);
+	/* none by default */
+	c = load("vcnd_conf/minimal/vcnd.conf");
+	if (!c)
+		return;
+	CHECK(!c->status_socket && !c->status_socket_group && !c->web_events_file && !c->web_views_command);
+	CHECK_INT(c->web_events_max, ==, 500);
+	vcn_vcnd_conf_free(c);
+}
+
 static void test_hosts(void)
 {
 	struct vcn_vcnd_conf *c = load("vcnd_conf/good.conf");
@@ -229,6 +250,11 @@ static const struct bad_case {
 	{ "vo-bad-name", ":2: vo '-x': not a valid name" },
 	{ "vo-dup", ":3: found duplicate title 'x'" },
 	{ "vo-network", ":4: network: 'a/b': not a libvirt network name" },
+	{ "web-group", ":4: status_socket_group: 'no-such-group-vcn': no such group" },
+	{ "web-group-alone", ":2: status_socket_group: set without status_socket" },
+	{ "web-views-relative", ":3: web_views_command: 'vcn-gweb-views --conf-dir /x': must start with an absolute path (it is run without a shell)" },
+	{ "web-events-max", ":4: web_events_max: '0': out of range (an integer from 1 to 100000)" },
+	{ "web-events-relative", ":2: web_events_file: 'events.json': must be an absolute path" },
 	{ "many-errors", ":4: vcpus: 'two'" },
 	{ "many-errors", ":5: memory: 'lots'" },
 	{ "many-errors", ":6: max: '-1'" },
@@ -387,7 +413,7 @@ int main(int argc, char **argv)
 {
 	static const struct vcn_test tests[] = {
 		VCN_TEST(test_globals_paths), VCN_TEST(test_globals_files),
-		VCN_TEST(test_globals_interval_and_target), VCN_TEST(test_defaults), VCN_TEST(test_hosts),
+		VCN_TEST(test_globals_interval_and_target), VCN_TEST(test_defaults), VCN_TEST(test_hosts), VCN_TEST(test_web),
 		VCN_TEST(test_vo_image_vcpus_memory), VCN_TEST(test_vo_cpu),
 		VCN_TEST(test_vo_network_min_max_partition), VCN_TEST(test_vo_kernel_boot_and_defaults),
 		VCN_TEST(test_malformed_table), VCN_TEST(test_missing_file), VCN_TEST(test_sample), VCN_TEST(test_cpu_mode_names), VCN_TEST(test_cluster),
