@@ -25,9 +25,6 @@
 #include "log.h"
 #include "parse.h"
 
-/* as fairness.c and web.c: 127.0.0.2 is loopback and no gmond's own host */
-#define VCND_GHOST "127.0.0.2:vcnd"
-
 /* Is a graceful scale-in of VO @vo under way? Caller holds d->lock. */
 bool vcnd_cluster_scaling_in_locked(struct vcnd *d, int vo)
 {
@@ -159,38 +156,21 @@ static void finish_shutdowns(struct vcnd *d)
 static void publish(struct vcnd *d)
 {
 	struct vcnd_cluster *cl = d->cluster;
-	struct vcn_mval vals[VCND_MAX_VOS * 2];
-	struct vcn_mvals l = { vals, 0, VCND_MAX_VOS * 2 };
-	static const char *const what[2] = { "demand", "ideal" };
+	struct vcn_mvals l = { 0 };
 
 	if (!d->gsend)
 		return;
 	for (unsigned vo = 0; vo < d->nvos; vo++) {
 		const struct vcnd_as_vo *a = &cl->as[vo];
-		double x[2] = { a->demand, isnan(a->demand) ? NAN : (double)a->ideal };
 
-		if (!a->enabled)
+		if (!a->enabled || isnan(a->demand))
 			continue;
-		for (int k = 0; k < 2; k++) {
-			struct vcn_mval *m = &l.v[l.n];
-			int n;
-
-			if (isnan(x[k]))
-				continue;
-			memset(m, 0, sizeof(*m));
-			n = snprintf(m->name, sizeof(m->name), "vcn_vo_%s_%s", d->vos[vo].name, what[k]);
-			if (n < 0 || (size_t)n >= sizeof(m->name))
-				continue;
-			m->type = VCN_MVAL_FLOAT;
-			snprintf(m->value, sizeof(m->value), "%.2f", x[k]);
-			m->units = k == 0 ? "jobs" : "VCNs";
-			m->group = "vcn_vo";
-			m->title = k == 0 ? "VO demand" : "VO ideal VCNs";
-			l.n++;
-		}
+		vcn_mvals_add_float(&l, a->demand, "jobs", "vcn_vo", "VO demand", "vcn_vo_%s_demand", d->vos[vo].name);
+		vcn_mvals_add_float(&l, a->ideal, "VCNs", "vcn_vo", "VO ideal VCNs", "vcn_vo_%s_ideal", d->vos[vo].name);
 	}
 	if (l.n)
 		vcn_gsend_host(d->gsend, VCND_GHOST, &l, true);
+	vcn_mvals_free(&l);
 }
 
 /* The main loop's tick: one decision per VO with autoscale. */

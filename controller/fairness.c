@@ -15,8 +15,8 @@
  * limits back once per VCN and to apply actions, and only when that
  * round trip succeeded.
  *
- * Ganglia: everything is sent as one spoofed host, "vcnd" (VCND_GHOST
- * below), so that per-host and per-VO indices sit together whatever the
+ * Ganglia: everything is sent as one spoofed host, "vcnd" (VCND_GHOST,
+ * vcnd.h), so that per-host and per-VO indices sit together whatever the
  * cluster's host list: vcn_fair_{cpu,disk,net}_HOST (Jain's index among
  * that host's contending VCNs), vcn_fair_cpu_vo_VO (Jain over the VO's
  * contending VCNs on all hosts, each against its fair share of its host)
@@ -39,10 +39,6 @@
 #include "policy.h"
 #include "vcnd.h"
 
-/* gmond keys hosts by the spoof's address: 127.0.0.1 is what a gmond that
- * receives over loopback calls itself, and vcnd's numbers merged into that
- * host ("localhost"); 127.0.0.2 is loopback too and no gmond's own. */
-#define VCND_GHOST "127.0.0.2:vcnd"
 #define FAIR_METADATA_EVERY 30 /* ticks between metadata resends */
 #define READ_BACK_EVERY 15      /* passes between reading limits back from libvirt */
 #define REPIN_EVERY 15          /* passes between re-pinning looks (load must hold a while) */
@@ -447,6 +443,12 @@ static void host_tick(struct vcnd_fair_host *f)
 	nact = vcn_fairctl_step(&f->fc, vms, pol, cur, n, acts, (n ? n : 1) * VCN_FAIR_RESOURCE_LAST);
 	if (nact < 0)
 		goto cleanup;
+	/* the entitlement the controller judged by (a part of what the VCNs got
+	 * together on a loaded host), not the nominal part of every pCPU */
+	for (i = 0; i < n; i++)
+		for (j = 0; j < f->fc.n; j++)
+			if (strcmp(f->fc.vms[j].name, items[i].name) == 0)
+				items[i].share = f->fc.vms[j].cpu_entitled;
 	if (libvirt_ok && f->fc.tick % REPIN_EVERY == 0)
 		vcnd_repin(d, (int)h, hv.conn, &f->coll);
 	/* act only with a target, on a host that answers, on limits we know */
@@ -531,59 +533,37 @@ static double vo_jain(struct vcnd *d, const char *vo)
 	return r;
 }
 
-static void mval(struct vcn_mvals *l, const char *prefix, const char *name, double x, const char *units,
-		 const char *title)
-{
-	struct vcn_mval *m;
-	int k;
-
-	if (l->n >= l->cap || isnan(x))
-		return;
-	m = &l->v[l->n];
-	memset(m, 0, sizeof(*m));
-	k = snprintf(m->name, sizeof(m->name), "%s%s", prefix, name);
-	if (k < 0 || (size_t)k >= sizeof(m->name))
-		return; /* a name too long for Ganglia: left out */
-	m->type = VCN_MVAL_FLOAT;
-	snprintf(m->value, sizeof(m->value), "%.4f", x);
-	m->units = units;
-	m->group = "vcn_fairness";
-	m->title = title;
-	l->n++;
-}
-
 static void publish(struct vcnd *d)
 {
+	static const char G[] = "vcn_fairness";
 	struct vcn_mvals l = { 0 };
-	size_t i, want;
+	size_t i;
+	int rc = 0;
 
 	if (!d->gsend)
 		return;
 	pthread_mutex_lock(&d->lock);
-	want = 3 * (size_t)d->nhosts + d->nvos + d->nvcns;
-	l.v = calloc(want ? want : 1, sizeof(*l.v));
-	l.cap = want;
-	if (!l.v) {
-		pthread_mutex_unlock(&d->lock);
-		return;
-	}
 	for (i = 0; i < d->nhosts; i++) {
 		const struct vcnd_fair_host *f = d->fair[i];
 
 		if (!f || !f->measured)
 			continue;
-		mval(&l, "vcn_fair_cpu_", d->hosts[i].name, f->jain_cpu, "", "CPU fairness (Jain)");
-		mval(&l, "vcn_fair_disk_", d->hosts[i].name, f->jain_disk, "", "Disk fairness (Jain)");
-		mval(&l, "vcn_fair_net_", d->hosts[i].name, f->jain_net, "", "Network fairness (Jain)");
+		rc |= vcn_mvals_add_float(&l, f->jain_cpu, "", G, "CPU fairness (Jain)", "vcn_fair_cpu_%s",
+					  d->hosts[i].name);
+		rc |= vcn_mvals_add_float(&l, f->jain_disk, "", G, "Disk fairness (Jain)", "vcn_fair_disk_%s",
+					  d->hosts[i].name);
+		rc |= vcn_mvals_add_float(&l, f->jain_net, "", G, "Network fairness (Jain)", "vcn_fair_net_%s",
+					  d->hosts[i].name);
 	}
 	for (i = 0; i < d->nvos; i++)
-		mval(&l, "vcn_fair_cpu_vo_", d->vos[i].name, vo_jain(d, d->vos[i].name), "",
-		     "VO CPU fairness (Jain)");
+		rc |= vcn_mvals_add_float(&l, vo_jain(d, d->vos[i].name), "", G, "VO CPU fairness (Jain)",
+					  "vcn_fair_cpu_vo_%s", d->vos[i].name);
 	for (i = 0; i < d->nvcns; i++)
 		if (d->vcns[i].ready_s >= 0)
-			mval(&l, "vcn_ready_s_", d->vcns[i].name, d->vcns[i].ready_s, "s", "Launch to ready");
+			rc |= vcn_mvals_add_float(&l, d->vcns[i].ready_s, "s", G, "Launch to ready",
+						  "vcn_ready_s_%s", d->vcns[i].name);
 	pthread_mutex_unlock(&d->lock);
-	if (l.n)
+	if (rc == 0 && l.n)
 		vcn_gsend_host(d->gsend, VCND_GHOST, &l, d->fair_ticks % FAIR_METADATA_EVERY == 1);
 	free(l.v);
 }

@@ -28,6 +28,12 @@
 #define VCND_MAX_CLIENTS 32
 #define VCND_MAX_PARALLEL 8     /* launches in flight at once */
 #define VCND_MAX_CPU_FEATURES 32
+/* The spoofed Ganglia host vcnd publishes as (fairness, VO numbers): one
+ * definition for every file. gmond keys hosts by the spoof's address:
+ * 127.0.0.1 is what a gmond that receives over loopback calls itself, and
+ * vcnd's numbers merged into that host ("localhost"); 127.0.0.2 is loopback
+ * too and no gmond's own. */
+#define VCND_GHOST "127.0.0.2:vcnd"
 
 /* Opaque here: lib/policy.h and lib/pinning.h both define VCN_PIN_*, so a
  * file includes one of them (policy in vcns.c/settings.c, pinning in
@@ -101,7 +107,7 @@ struct vcnd_vcn {
 	bool fair_seen;             /* measured in the last fairness tick */
 	struct vcn_fairctl_vm use;
 	double weight;              /* entitlement weight used (vCPU units) */
-	double cpu_share;           /* fair share of the host's CPUs, CPUs */
+	double cpu_share;           /* CPUs it is entitled to (fairctl: its part of what there was) */
 	/* placement (placement.c): pins[i] is vCPU i's host CPUs, empty = unpinned */
 	struct vcn_cpuset *pins;    /* npins entries, malloc'd; NULL: not placed */
 	unsigned npins;

@@ -19,8 +19,6 @@
 #include "vcnd.h"
 #include "vmpublish.h"
 
-/* The same spoofed host as the fairness indices (fairness.c). */
-#define WEB_GHOST "127.0.0.2:vcnd"
 #define WEB_METADATA_EVERY 6 /* ticks between metadata packets */
 #define WEB_VIEWS_MAX_ARGS 16
 
@@ -111,43 +109,20 @@ void vcnd_web_reload(struct vcnd *d)
 	views_run(d);
 }
 
-static void vo_metric(struct vcn_mvals *l, const char *vo, const char *what, double x, const char *units,
-		      const char *title)
-{
-	struct vcn_mval *m;
-	int k;
-
-	if (l->n >= l->cap || isnan(x))
-		return;
-	m = &l->v[l->n];
-	memset(m, 0, sizeof(*m));
-	k = snprintf(m->name, sizeof(m->name), "vcn_vo_%s_%s", vo, what);
-	if (k < 0 || (size_t)k >= sizeof(m->name))
-		return; /* too long for Ganglia: left out */
-	m->type = VCN_MVAL_FLOAT;
-	snprintf(m->value, sizeof(m->value), "%.3f", x);
-	m->units = units;
-	m->group = "vcn_vo";
-	m->title = title;
-	l->n++;
-}
-
 /* Each control tick: reap the views command; publish per VO its target
  * (desired count), running and ready VCNs and their mean launch-to-ready
  * time, as host "vcnd" (the web UI's VO scale report and VO views). */
 void vcnd_web_tick(struct vcnd *d)
 {
+	static const char G[] = "vcn_vo";
 	struct vcn_mvals l = { 0 };
 	unsigned i;
 	size_t k;
+	int rc = 0;
 
 	views_reap(d);
 	ticks++;
 	if (!d->gsend || !d->nvos)
-		return;
-	l.cap = 4 * (size_t)d->nvos;
-	l.v = calloc(l.cap, sizeof(*l.v));
-	if (!l.v)
 		return;
 	pthread_mutex_lock(&d->lock);
 	for (i = 0; i < d->nvos; i++) {
@@ -160,13 +135,18 @@ void vcnd_web_tick(struct vcnd *d)
 				sum += d->vcns[k].ready_s;
 				n++;
 			}
-		vo_metric(&l, d->vos[i].name, "target", d->desired[i], "VCNs", "VO target VCNs");
-		vo_metric(&l, d->vos[i].name, "running", vcnd_vo_count(d, (int)i, false), "VCNs", "VO running VCNs");
-		vo_metric(&l, d->vos[i].name, "ready", vcnd_vo_count(d, (int)i, true), "VCNs", "VO ready VCNs");
-		vo_metric(&l, d->vos[i].name, "ready_s", n ? sum / n : NAN, "s", "VO mean launch to ready");
+		rc |= vcn_mvals_add_float(&l, d->desired[i], "VCNs", G, "VO target VCNs", "vcn_vo_%s_target",
+					  d->vos[i].name);
+		rc |= vcn_mvals_add_float(&l, vcnd_vo_count(d, (int)i, false), "VCNs", G, "VO running VCNs",
+					  "vcn_vo_%s_running", d->vos[i].name);
+		rc |= vcn_mvals_add_float(&l, vcnd_vo_count(d, (int)i, true), "VCNs", G, "VO ready VCNs",
+					  "vcn_vo_%s_ready", d->vos[i].name);
+		rc |= vcn_mvals_add_float(&l, n ? sum / n : NAN, "s", G, "VO mean launch to ready",
+					  "vcn_vo_%s_ready_s", d->vos[i].name);
 	}
 	pthread_mutex_unlock(&d->lock);
-	vcn_gsend_host(d->gsend, WEB_GHOST, &l, ticks % WEB_METADATA_EVERY == 1);
+	if (rc == 0 && l.n)
+		vcn_gsend_host(d->gsend, VCND_GHOST, &l, ticks % WEB_METADATA_EVERY == 1);
 	free(l.v);
 }
 

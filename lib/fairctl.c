@@ -389,8 +389,12 @@ static int cpu_step(struct step *s)
 		if (rc < 0)
 			return rc;
 	}
-	for (i = 0; i < s->n; i++)
+	for (i = 0; i < s->n; i++) {
 		c[i].entitlement = ent[i];
+		/* for display: a VM not contending is entitled to its weight's part */
+		s->st[i]->cpu_entitled = c[i].contending ? ent[i] :
+					 (w_all > 0 ? capacity * s->w[i] / w_all : 0);
+	}
 	rc = vcn_fairness_jain(c, s->n, &f);
 	if (rc < 0)
 		return rc;

@@ -89,6 +89,7 @@ struct vcn_fairctl_vmstate {
 	unsigned relax_streak[VCN_FAIR_RESOURCE_LAST];
 	uint64_t changed_at[VCN_FAIR_RESOURCE_LAST]; /* tick of our last change, 0 never */
 	char dev[VCN_FAIR_RESOURCE_LAST][VCN_VMSAMPLE_DEV_MAX]; /* device we limited */
+	double cpu_entitled;  /* last step: CPUs it is entitled to (its part of what there was) */
 	bool seen;
 };
 

@@ -93,6 +93,38 @@ add(struct vcn_mvals *l, enum vcn_mval_type type, const char *units, const char 
 	return 0;
 }
 
+/* Append a float value @x named by @namefmt (taken as it is: controller
+ * metrics carry VCN and host names) to @l, grown as needed; @units, @group
+ * and @title are borrowed. Unknown values (NAN) and names too long for
+ * Ganglia are left out. Returns 0 or -ENOMEM. */
+int vcn_mvals_add_float(struct vcn_mvals *l, double x, const char *units, const char *group,
+			const char *title, const char *namefmt, ...)
+{
+	struct vcn_mval *v;
+	va_list ap;
+	int n;
+
+	if (isnan(x))
+		return 0;
+	v = push(l);
+	if (!v)
+		return -ENOMEM;
+	memset(v, 0, sizeof(*v));
+	va_start(ap, namefmt);
+	n = vsnprintf(v->name, sizeof(v->name), namefmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(v->name)) {
+		l->n--;
+		return 0;
+	}
+	v->type = VCN_MVAL_FLOAT;
+	v->units = units;
+	v->group = group;
+	v->title = title;
+	snprintf(v->value, sizeof(v->value), "%.4f", x);
+	return 0;
+}
+
 /* A float value named @name, left out when unknown. */
 static int addf(struct vcn_mvals *l, double x, const char *units, const char *group, const char *title,
 		const char *name)

@@ -33,6 +33,8 @@ struct vcn_mvals {
 const char *vcn_mval_type_name(enum vcn_mval_type t);
 void vcn_mvals_clear(struct vcn_mvals *l);
 void vcn_mvals_free(struct vcn_mvals *l);
+int vcn_mvals_add_float(struct vcn_mvals *l, double x, const char *units, const char *group,
+			const char *title, const char *namefmt, ...) __attribute__((format(printf, 6, 7)));
 int vcn_vmpublish(const struct vcn_vmmetrics *m, const char *phys_host, bool per_device,
 		  struct vcn_mvals *out);
 int vcn_mvals_format(const struct vcn_mvals *l, char *buf, size_t size);

@@ -3,7 +3,9 @@
  * description, grid, cluster, host_regex}, read whole for every graph. vcnd
  * appends to it: the file is rewritten into a temporary file beside it and
  * renamed over it, so a reader never sees half a file; the oldest events are
- * dropped beyond a cap, so graphs stay cheap. Events written by others (the
+ * dropped beyond a cap, so graphs stay cheap. No fsync: the hook runs in
+ * vcnd's loop (sometimes under its lock) and the file is an overlay, not a
+ * record (the audit log is). Events written by others (the
  * events API of ganglia-web) are kept as they are: elements are split, not
  * parsed. A file that is not a JSON array (or the empty object "{}" that
  * Debian ships) is left alone (-EINVAL). */
@@ -372,8 +374,6 @@ int vcn_webevents_append(struct vcn_webevents *w, time_t when, const char *actio
 	if (rc == 0 && fchmod(fd, st.st_mode & 07777) < 0)
 		rc = -errno;
 	if (rc == 0 && st.st_uid != (uid_t)-1 && fchown(fd, st.st_uid, st.st_gid) < 0 && errno != EPERM)
-		rc = -errno;
-	if (rc == 0 && fsync(fd) < 0)
 		rc = -errno;
 	if (close(fd) < 0 && rc == 0)
 		rc = -errno;

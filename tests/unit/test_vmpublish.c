@@ -144,11 +144,36 @@ static void test_list_reuse(void)
 	CHECK(vcn_mval_type_name(VCN_MVAL_TYPE_LAST) == NULL);
 }
 
+static void test_add_float(void)
+{
+	struct vcn_mvals l = { 0 };
+	char longname[300];
+	unsigned i;
+
+	/* names as given (no sanitising: controller metrics carry VCN names) */
+	CHECK_INT(vcn_mvals_add_float(&l, 0.98765, "", "vcn_fairness", "t", "vcn_fair_cpu_%s", "hv-1"), ==, 0);
+	CHECK_INT(vcn_mvals_add_float(&l, NAN, "s", "g", "t", "vcn_ready_s_%s", "x-1"), ==, 0);
+	memset(longname, 'a', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	CHECK_INT(vcn_mvals_add_float(&l, 1, "", "g", "t", "%s", longname), ==, 0);
+	CHECK_INT(l.n, ==, 1);
+	CHECK_STR(l.v[0].name, "vcn_fair_cpu_hv-1");
+	CHECK_STR(l.v[0].value, "0.9877");
+	CHECK_INT(l.v[0].type, ==, VCN_MVAL_FLOAT);
+	/* grows past its first allocation */
+	for (i = 0; i < 200; i++)
+		CHECK_INT(vcn_mvals_add_float(&l, i, "", "g", "t", "m%u", i), ==, 0);
+	CHECK_INT(l.n, ==, 201);
+	CHECK_STR(l.v[200].name, "m199");
+	vcn_mvals_free(&l);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct vcn_test tests[] = {
 		VCN_TEST(test_full_vm), VCN_TEST(test_first_sample_leaves_rates_out),
-		VCN_TEST(test_per_device_off), VCN_TEST(test_list_reuse), { NULL, NULL },
+		VCN_TEST(test_per_device_off), VCN_TEST(test_list_reuse), VCN_TEST(test_add_float),
+		{ NULL, NULL },
 	};
 
 	return vcn_test_main(tests, argc, argv);

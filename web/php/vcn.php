@@ -102,7 +102,8 @@ if (!$embed) {
 <style>
 .vcn table { border-collapse: collapse; margin: 0.3em 0 1.2em 0; }
 .vcn th, .vcn td { border: 1px solid #ccc; padding: 2px 8px; text-align: left; font-size: 9pt; }
-.vcn th { background: #eee; }
+.vcn th { background: #505050; color: #eee; font: bold 9pt sans-serif; }
+.vcn td.ts { white-space: nowrap; }
 .vcn .err { color: #b00; font-weight: bold; }
 .vcn .num { text-align: right; }
 .vcn .ready { color: #070; } .vcn .failed { color: #b00; } .vcn .booting, .vcn .launching { color: #a60; }
@@ -115,8 +116,7 @@ if (!$embed) {
 <h2>vcn controller</h2>
 <?php foreach ($errors as $e) echo "<p class=\"err\">vcnd: " . h($e) . "</p>\n"; ?>
 <p>Read-only view of vcnd (<?php echo h($sock); ?>) at <?php echo h(gmdate("Y-m-d H:i:s")); ?> UTC.
-Fairness target: <?php echo num(isset($fair['target']) ? $fair['target'] : null); ?>
-(<?php echo isset($fair['acting']) && $fair['acting'] ? "acting" : "measuring only"; ?>).</p>
+Fairness target: <?php echo num(isset($fair['target']) ? $fair['target'] : null); ?>&nbsp;(<?php echo isset($fair['acting']) && $fair['acting'] ? "acting" : "measuring only"; ?>).</p>
 
 <h3>Virtual organisations</h3>
 <table id="vcn-vos"><tr><th>VO</th><th>target</th><th>running</th><th>ready</th><th>min</th><th>max</th><th>view</th></tr>
@@ -170,7 +170,7 @@ Fairness target: <?php echo num(isset($fair['target']) ? $fair['target'] : null)
 <h3>Latest audit records</h3>
 <table id="vcn-audit"><tr><th>time (UTC)</th><th>action</th><th>VCN</th><th>host</th><th>detail</th></tr>
 <?php foreach ($audit as $a) { ?>
-<tr><td><?php echo h(isset($a['ts']) ? $a['ts'] : ""); ?></td><td><?php echo h(isset($a['action']) ? $a['action'] : ""); ?></td>
+<tr><td class="ts"><?php echo h(isset($a['ts']) ? $a['ts'] : ""); ?></td><td><?php echo h(isset($a['action']) ? $a['action'] : ""); ?></td>
 <td><?php echo h(isset($a['vcn']) ? $a['vcn'] : ""); ?></td><td><?php echo h(isset($a['host']) ? $a['host'] : ""); ?></td>
 <td><?php echo h(isset($a['detail']) ? $a['detail'] : ""); ?></td></tr>
 <?php } ?>
