@@ -5,8 +5,8 @@
  * launches on the least-loaded hosts that are up, not draining and have the
  * memory); scale in lowers it and asks the chosen idle VCNs' guests to shut
  * down, destroying them after shutdown_timeout (reconcile picks no victim
- * of its own meanwhile). Demand, target, running and ready per VO are
- * published as the spoofed Ganglia host "vcnd", as the fairness loop does. */
+ * of its own meanwhile). Demand and the ideal count per VO are published
+ * as the spoofed Ganglia host "vcnd" (web.c adds target, running, ready). */
 #include <config.h>
 
 #include <errno.h>
@@ -150,48 +150,33 @@ static void finish_shutdowns(struct vcnd *d)
 	}
 }
 
-static void publish(struct vcnd *d, const unsigned *running, const unsigned *ready)
+/* Per VO with autoscale: its demand and the ideal count it asks for, as
+ * vcn_vo_VO_demand / vcn_vo_VO_ideal of the spoofed host vcnd (web.c
+ * publishes target, running and ready for every VO under the same host). */
+static void publish(struct vcnd *d)
 {
 	struct vcnd_cluster *cl = d->cluster;
-	struct vcn_mval vals[VCND_MAX_VOS * 4];
-	struct vcn_mvals l = { vals, 0, VCND_MAX_VOS * 4 };
-	static const char *const what[4] = { "demand", "target", "running", "ready" };
+	struct vcn_mvals l = { 0 };
 
 	if (!d->gsend)
 		return;
 	for (unsigned vo = 0; vo < d->nvos; vo++) {
 		const struct vcnd_as_vo *a = &cl->as[vo];
-		double x[4] = { a->demand, d->desired[vo], running[vo], ready[vo] };
 
-		if (!a->enabled)
+		if (!a->enabled || isnan(a->demand))
 			continue;
-		for (int k = 0; k < 4; k++) {
-			struct vcn_mval *m = &l.v[l.n];
-			int n;
-
-			if (isnan(x[k]))
-				continue;
-			memset(m, 0, sizeof(*m));
-			n = snprintf(m->name, sizeof(m->name), "vcn_vo_%s_%s", d->vos[vo].name, what[k]);
-			if (n < 0 || (size_t)n >= sizeof(m->name))
-				continue;
-			m->type = VCN_MVAL_FLOAT;
-			snprintf(m->value, sizeof(m->value), "%.2f", x[k]);
-			m->units = k == 0 ? "jobs" : "VCNs";
-			m->group = "vcn_autoscale";
-			m->title = what[k];
-			l.n++;
-		}
+		vcn_mvals_add_float(&l, a->demand, "jobs", "vcn_vo", "VO demand", "vcn_vo_%s_demand", d->vos[vo].name);
+		vcn_mvals_add_float(&l, a->ideal, "VCNs", "vcn_vo", "VO ideal VCNs", "vcn_vo_%s_ideal", d->vos[vo].name);
 	}
 	if (l.n)
 		vcn_gsend_host(d->gsend, VCND_GHOST, &l, true);
+	vcn_mvals_free(&l);
 }
 
 /* The main loop's tick: one decision per VO with autoscale. */
 void vcnd_autoscale_tick(struct vcnd *d)
 {
 	struct vcnd_cluster *cl = d->cluster;
-	unsigned running[VCND_MAX_VOS] = { 0 }, ready[VCND_MAX_VOS] = { 0 };
 	uint64_t now_ms = vcn_now_ns() / 1000000u;
 	bool any = false;
 
@@ -224,8 +209,6 @@ void vcnd_autoscale_tick(struct vcnd *d)
 				gone |= strcmp(cl->shut[k].vcn, v->name) == 0;
 			if (gone)
 				continue;
-			running[vo]++;
-			ready[vo] += v->state == VCND_READY;
 			snprintf(vs[n].name, sizeof(vs[n].name), "%s", v->name);
 			vs[n].ready = v->state == VCND_READY;
 			idle = idle_slot(a, v->name);
@@ -270,5 +253,5 @@ void vcnd_autoscale_tick(struct vcnd *d)
 		free(vs);
 	}
 	if (any)
-		publish(d, running, ready);
+		publish(d);
 }

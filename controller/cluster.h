@@ -113,6 +113,7 @@ int vcnd_rb_build(struct vcnd *d, struct vcn_rb_state *s, size_t **vcn_of);
 struct vcnd_vcn *vcnd_cluster_find(struct vcnd *d, const char *name);
 bool vcnd_cluster_migrating_locked(struct vcnd *d, const char *vcn);
 int vcnd_host_index(const struct vcnd *d, const char *name);
+void vcnd_cluster_capacity(struct vcnd *d);
 
 /* hostwatch.c */
 char **vcnd_argv_dup(char *const *src, size_t n);

@@ -267,4 +267,5 @@ void vcnd_hostwatch_tick(struct vcnd *d)
 		relaunch_from(d, h);
 	}
 	resolve_duplicates(d);
+	vcnd_cluster_capacity(d);
 }

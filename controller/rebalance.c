@@ -315,6 +315,10 @@ int vcnd_rb_build(struct vcnd *d, struct vcn_rb_state *s, size_t **vcn_of)
 			vm.demand = 0;
 		}
 		vm.held = held(d, v->name, now);
+		/* in flight: its load is already the destination's */
+		for (unsigned k = 0; k < VCND_MAX_MIGRATIONS; k++)
+			if (cl->mig[k].busy && strcmp(cl->mig[k].vcn, v->name) == 0)
+				vm.host = (size_t)cl->mig[k].to;
 		if (vcn_rb_state_add_vm(s, &vm) < 0)
 			goto nomem;
 		map[s->n_vms - 1] = i;
@@ -327,8 +331,9 @@ nomem:
 	return -ENOMEM;
 }
 
-/* Capacity of every connected host (pCPUs, memory), read when unknown. */
-static void refresh_capacity(struct vcnd *d)
+/* Capacity of every connected host (pCPUs, memory), read when unknown
+ * (hostwatch.c calls it every tick: placement checks memory too). */
+void vcnd_cluster_capacity(struct vcnd *d)
 {
 	struct vcnd_cluster *cl = d->cluster;
 
@@ -379,6 +384,8 @@ static void apply_pins(struct vcnd *d, virDomainPtr ddom, const char *vcn, int t
 	v = vcnd_cluster_find(d, vcn);
 	if (v) {
 		rc = vcnd_place(d, to, v, v->pin[0] ? v->pin : "spread", why, sizeof(why));
+		if (rc == -EINVAL) /* adopted: the strategy is not known; spread */
+			rc = vcnd_place(d, to, v, "spread", why, sizeof(why));
 		for (npins = 0; rc == 0 && npins < v->npins && npins < 64; npins++)
 			pins[npins] = v->pins[npins];
 		emu = v->emulator;
@@ -416,6 +423,8 @@ static void *mig_main(void *arg)
 
 	if (!job->shared)
 		flags |= VIR_MIGRATE_NON_SHARED_INC; /* copy the overlay; the base is on every host */
+	else
+		flags |= VIR_MIGRATE_UNSAFE; /* libvirt cannot tell the scratch dir is shared: the operator said so */
 	dom = virDomainLookupByName(job->sconn, job->vcn);
 	if (dom)
 		ddom = virDomainMigrate3(dom, job->dconn, NULL, 0, flags);
@@ -549,7 +558,7 @@ static int plan_round(struct vcnd *d, bool execute, bool all_moves, char **text,
 		*text = NULL;
 	if (cl->gmetad[0])
 		gmetad_refresh(d);
-	refresh_capacity(d);
+	vcnd_cluster_capacity(d);
 	pthread_mutex_lock(&d->lock);
 	rc = vcnd_rb_build(d, &s, &map);
 	if (rc < 0) {
@@ -629,6 +638,14 @@ void vcnd_rebalance_tick(struct vcnd *d)
 	/* a drain does not wait for the next round */
 	if (now < cl->next_round_ns && !draining)
 		return;
+	/* a round's migrations finish before the next round looks */
+	pthread_mutex_lock(&d->lock);
+	for (unsigned k = 0; k < VCND_MAX_MIGRATIONS; k++)
+		if (cl->mig[k].busy) {
+			pthread_mutex_unlock(&d->lock);
+			return;
+		}
+	pthread_mutex_unlock(&d->lock);
 	cl->next_round_ns = now + cl->interval_ms * 1000000ull;
 	cl->rounds++;
 	n = plan_round(d, true, cl->mode == VCN_REBALANCE_AUTO, cl->mode == VCN_REBALANCE_ADVISE ? &text : NULL,

@@ -367,11 +367,13 @@ static void add_devices(xmlNodePtr dom, const struct vcn_domspec *s)
 		child_with(n, "model", "type", "virtio");
 	}
 	if (s->console) {
+		/* append: a migrated guest's qemu reopens the (shared) file; the
+		 * readiness line written before the move must survive it */
 		n = child_with(devs, "serial", "type", "file");
-		child_with(n, "source", "path", s->console);
+		prop(child_with(n, "source", "path", s->console), "append", "on");
 		child_with(n, "target", "port", "0");
 		n = child_with(devs, "console", "type", "file");
-		child_with(n, "source", "path", s->console);
+		prop(child_with(n, "source", "path", s->console), "append", "on");
 		prop(child_with(n, "target", "type", "serial"), "port", "0");
 	}
 	/* balloon.* bulk stats need the balloon device and a stats period */

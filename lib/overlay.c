@@ -207,8 +207,15 @@ int vcn_overlay_list(virStoragePoolPtr pool, char ***names, int *n)
 {
 	*names = NULL;
 	*n = 0;
-	if (virStoragePoolRefresh(pool, 0) < 0)
-		vcn_warn("cannot refresh pool '%s': %s", virStoragePoolGetName(pool), lverr());
+	if (virStoragePoolRefresh(pool, 0) < 0) {
+		char why[512];
+
+		/* copied first: virStoragePoolGetName resets libvirt's last error,
+		 * and the arguments' order of evaluation is unspecified (ASan saw
+		 * the message freed while vcn_warn read it) */
+		snprintf(why, sizeof(why), "%s", lverr());
+		vcn_warn("cannot refresh pool '%s': %s", virStoragePoolGetName(pool), why);
+	}
 	*n = virStoragePoolNumOfVolumes(pool);
 	if (*n < 0) {
 		vcn_err("cannot list overlays: %s", lverr());
