@@ -25,10 +25,12 @@
 
 #define MAX_FILE (16u << 20)
 
-/* Audit actions that become events: what changes what runs where. Actions
- * added later under these names (migrate, drain) are picked up as they come. */
+/* Audit actions that become events: what changes what runs where, and the
+ * loss and return of hosts. */
 static const char *const wanted[] = {
-	"launch", "destroy", "migrate", "drain", "scale", "autoscale", "rebalance", "reload", NULL,
+	"launch", "launch-failed", "destroy", "migrate", "migrate-failed", "drain", "undrain",
+	"scale", "autoscale", "rebalance", "reload", "host-down", "host-up", "relaunch",
+	"duplicate-resolved", NULL,
 };
 
 /* Is audit action @action one that becomes an overlay event? */

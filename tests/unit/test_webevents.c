@@ -189,6 +189,10 @@ static void test_audit_hook(void)
 	free(t);
 	CHECK(vcn_webevents_wanted("destroy") && vcn_webevents_wanted("drain") && !vcn_webevents_wanted("adopt"));
 	CHECK(!vcn_webevents_wanted(NULL));
+	/* the cluster's actions (issue 5) */
+	CHECK(vcn_webevents_wanted("host-down") && vcn_webevents_wanted("relaunch") &&
+	      vcn_webevents_wanted("duplicate-resolved") && vcn_webevents_wanted("migrate-failed"));
+	CHECK(!vcn_webevents_wanted("limit") && !vcn_webevents_wanted("ready"));
 	vcn_audit_close(&a);
 	vcn_webevents_free(&w);
 	unlink(audit);
