@@ -36,6 +36,7 @@ globals {
   control_socket = "$S/vcnd.sock"
   audit_log = "$S/audit.jsonl"
   interval = "2s"
+  web_events_file = "$S/events.json"
 }
 cluster {
 $cluster

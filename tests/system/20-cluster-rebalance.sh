@@ -56,6 +56,18 @@ one_each || vcn_fail "something moved after convergence: $(vcn_cluster_domains |
 n=$(grep -c '"action":"migrate"' "$S/audit.jsonl" || true)
 [ "$n" = 2 ] || vcn_fail "$n migrations, want the minimum 2"
 grep '"action":"migrate"' "$S/audit.jsonl" | sed 's/.*"detail":"\([^"]*\)".*/\1/' | while read -r l; do vcn_log "migrate: $l"; done
+# each migration is a ganglia-web overlay event on the graphs of its VCN
+python3 - "$S/events.json" "$S/audit.jsonl" <<'PY' || vcn_fail "migrations are not events in events.json"
+import json, re, sys
+ev = json.load(open(sys.argv[1]))
+moved = [json.loads(l)["vcn"] for l in open(sys.argv[2]) if '"action":"migrate"' in l]
+for vcn in moved:
+    # ganglia-web matches host_regex against a graph's path (.../HOST/...)
+    mine = [e for e in ev if e["summary"].startswith("migrate " + vcn) and re.search(e["host_regex"], "/vcn/%s/" % vcn)]
+    if not mine:
+        sys.exit("no migrate event for %s among %d events" % (vcn, len(ev)))
+print("events: %d, migrate events for %s" % (len(ev), ", ".join(moved)))
+PY
 vcnctl --json rebalance --dry-run >"$S/dry2.json"
 python3 - "$S/dry2.json" <<'PY' || vcn_fail "balanced: dry run should plan nothing, deviation 0"
 import json, sys
