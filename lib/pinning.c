@@ -31,6 +31,20 @@ const char *vcn_pin_strategy_name(enum vcn_pin_strategy s)
 	return (unsigned)s < VCN_PIN_LAST ? strategy_names[s] : NULL;
 }
 
+/* What a map shows as @vm's strategy: "none" when nothing of it is pinned
+ * (unpinned VCNs, the default), else its strategy's name ("?" if unknown). */
+static const char *shown_strategy(const struct vcn_pin_vm *vm)
+{
+	unsigned j;
+
+	for (j = 0; j < vm->nvcpus; j++)
+		if (!vcn_cpuset_empty(&vm->vcpus[j].cpus))
+			return vcn_pin_strategy_name(vm->strategy) ? vcn_pin_strategy_name(vm->strategy) : "?";
+	if (!vcn_cpuset_empty(&vm->emulator))
+		return vcn_pin_strategy_name(vm->strategy) ? vcn_pin_strategy_name(vm->strategy) : "?";
+	return "none";
+}
+
 /* Inverse of vcn_pin_strategy_name: 0, or -EINVAL for an unknown name. */
 int vcn_pin_strategy_parse(const char *s, enum vcn_pin_strategy *out)
 {
@@ -570,16 +584,14 @@ int vcn_pinning_format(const struct vcn_topology *t, const struct vcn_pin_vm *vm
 				snprintf(set, sizeof(set), "*");
 			else
 				vcn_cpuset_format(&vms[i].vcpus[j].cpus, set, sizeof(set));
-			fprintf(f, "%-20s %-9s %-5u %-12s %.2f\n", vm_name(&vms[i]),
-				vcn_pin_strategy_name(vms[i].strategy) ? vcn_pin_strategy_name(vms[i].strategy) : "?",
-				j, set, vms[i].vcpus[j].load);
+			fprintf(f, "%-20s %-9s %-5u %-12s %.2f\n", vm_name(&vms[i]), shown_strategy(&vms[i]), j, set,
+				vms[i].vcpus[j].load);
 		}
 		if (vcn_cpuset_empty(&vms[i].emulator))
 			snprintf(set, sizeof(set), "*");
 		else
 			vcn_cpuset_format(&vms[i].emulator, set, sizeof(set));
-		fprintf(f, "%-20s %-9s %-5s %s\n", vm_name(&vms[i]),
-			vcn_pin_strategy_name(vms[i].strategy) ? vcn_pin_strategy_name(vms[i].strategy) : "?", "emu", set);
+		fprintf(f, "%-20s %-9s %-5s %s\n", vm_name(&vms[i]), shown_strategy(&vms[i]), "emu", set);
 	}
 	fprintf(f, "\n%-5s %-5s %-5s %-6s %s\n", "CPU", "CORE", "CELL", "LOAD", "VCPUS");
 	for (k = 0; k < t->ncpus; k++) {
@@ -641,7 +653,7 @@ int vcn_pinning_format_json(const struct vcn_topology *t, const struct vcn_pin_v
 		fputs(i ? ",{\"name\":" : "{\"name\":", f);
 		json_str(f, vm_name(&vms[i]));
 		fputs(",\"strategy\":", f);
-		json_str(f, vcn_pin_strategy_name(vms[i].strategy) ? vcn_pin_strategy_name(vms[i].strategy) : "");
+		json_str(f, shown_strategy(&vms[i]));
 		fputs(",\"vcpus\":[", f);
 		for (j = 0; j < vms[i].nvcpus; j++) {
 			vcn_cpuset_format(&vms[i].vcpus[j].cpus, set, sizeof(set));

@@ -402,6 +402,28 @@ static void test_cpuset(void)
 	CHECK(!vcn_cpuset_add(&s, -1) && !vcn_cpuset_add(&s, 1024));
 }
 
+/* An unpinned VM (pin=none, vcnd's default) shows as "none" in the map,
+ * whatever strategy placement input carried for it. */
+static void test_unpinned_shows_none(void)
+{
+	struct host h;
+	struct vcn_pin_vcpu cpu = { .load = 1.0 };
+	char *text = NULL, *json = NULL;
+
+	if (!host_load(&h, "real-tcg-2cpu"))
+		return;
+	vcn_cpuset_zero(&cpu.cpus);
+	h.vms[0] = (struct vcn_pin_vm){ .name = "free-1", .strategy = VCN_PIN_SPREAD, .nvcpus = 1, .vcpus = &cpu };
+	vcn_cpuset_zero(&h.vms[0].emulator);
+	CHECK_INT(vcn_pinning_format(&h.t, h.vms, 1, &text), ==, 0);
+	CHECK(text && strstr(text, "free-1               none      0     *"));
+	CHECK_INT(vcn_pinning_format_json(&h.t, h.vms, 1, &json), ==, 0);
+	CHECK(json && strstr(json, "\"strategy\":\"none\""));
+	free(text);
+	free(json);
+	vcn_topology_clear(&h.t);
+}
+
 static void test_strategy_names(void)
 {
 	enum vcn_pin_strategy s;
@@ -417,6 +439,7 @@ int main(int argc, char **argv)
 {
 	static const struct vcn_test tests[] = {
 		VCN_TEST(test_spread_2_1_1_on_2_cores), VCN_TEST(test_spread_smt_and_cells),
+		VCN_TEST(test_unpinned_shows_none),
 		VCN_TEST(test_spread_bigger_than_a_cell), VCN_TEST(test_pack),
 		VCN_TEST(test_pack_overcommits_least_loaded), VCN_TEST(test_dedicated_success_and_refusal),
 		VCN_TEST(test_dedicated_whole_cores), VCN_TEST(test_reserved_emulator_cpus),
