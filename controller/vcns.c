@@ -686,10 +686,12 @@ void vcnd_poll_ready(struct vcnd *d)
 	pthread_mutex_unlock(&d->lock);
 	for (i = 0; i < nlate; i++) {
 		unsigned s = (unsigned)(d->ready_timeout_ms / 1000);
+		const struct vcnd_vcn *v;
 		int host;
 
 		pthread_mutex_lock(&d->lock);
-		host = find_vcn(d, late[i]) ? find_vcn(d, late[i])->host : -1;
+		v = find_vcn(d, late[i]);
+		host = v ? v->host : -1;
 		pthread_mutex_unlock(&d->lock);
 		snprintf(why, sizeof(why), "not ready within %u s (ready_timeout)", s);
 		vcn_warn("VCN '%s' %s: no readiness line on its console; destroying it", late[i], why);

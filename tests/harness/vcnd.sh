@@ -6,13 +6,22 @@
 #                            vcnnet (isolated bridge vcnbr0 in its own namespace)
 #   vcn_vcnd_conf FILE [CLUSTER-LINES] [VO-EXTRA]   a vcnd.conf for those hosts and
 #                            one VO "physics" (128 MiB, 1 vCPU, idle guest)
-#   vcn_vcnd_start / vcn_vcnd_stop / vcn_vcnd_kill9   by PID ($VCN_SCRATCH/vcnd.pid)
+#   vcn_vcnd_need [CMD...]   skip unless root, the commands vcnd tests use (and CMDs)
+#                            and a built vcnd/vcnctl
+#   vcn_vcnd_start / vcn_vcnd_stop / vcn_vcnd_kill9   by PID ($VCN_SCRATCH/vcnd.pid),
+#                            with $VCN_SCRATCH/vcnd.conf, vcnd.sock and vcnd.log
 #   vcnctl ARGS...           vcnctl on the test's socket
 #   vcn_cluster_where VCN    the hosts whose libvirt runs VCN (one per line)
 #   vcn_cluster_domains      "host vcn" for every running physics-* domain
 
 VCND="$VCN_BUILD/controller/vcnd"
 VCNCTL="$VCN_BUILD/controller/vcnctl"
+
+vcn_vcnd_need() {
+	vcn_need_root
+	vcn_need_cmd virsh libvirtd qemu-system-x86_64 python3 nsenter "$@"
+	[ -x "$VCND" ] && [ -x "$VCNCTL" ] || vcn_skip "vcnd/vcnctl not built (run make)"
+}
 
 vcn_cluster_up() {
 	local i

@@ -10,12 +10,9 @@ set -euo pipefail
 . "$(dirname "$0")/../harness/common.sh"
 . "$(dirname "$0")/../harness/libvirt.sh"
 . "$(dirname "$0")/../harness/nshost.sh"
+. "$(dirname "$0")/../harness/vcnd.sh"
 
-vcn_need_root
-vcn_need_cmd virsh libvirtd qemu-system-x86_64 python3 nsenter
-VCND="$VCN_BUILD/controller/vcnd"
-VCNCTL="$VCN_BUILD/controller/vcnctl"
-[ -x "$VCND" ] && [ -x "$VCNCTL" ] || vcn_skip "vcnd/vcnctl not built (run make)"
+vcn_vcnd_need
 vcn_scratch_init 06-vcnd-launch
 
 # A namespace host of its own (no lock on the machine's libvirtd: runs beside
@@ -67,16 +64,9 @@ grep -q "$S/bad.conf:$line:" "$S/bad.err" || vcn_fail "no '$S/bad.conf:$line:' i
 vcn_log "vcnd -n: valid accepted, bad rejected with $(head -n 1 "$S/bad.err")"
 
 # --- start, launch 4 with progress ---------------------------------------------
-start_vcnd() {
-	"$VCND" -f -c "$S/vcnd.conf" >>"$S/vcnd.log" 2>&1 &
-	echo $! >"$S/vcnd.pid"
-	# a killed vcnd leaves its socket file: wait for an answer, not for the file
-	vcn_wait_for 30 "$VCNCTL" -s "$SOCK" status >/dev/null 2>&1 || { tail -n 20 "$S/vcnd.log" >&2; vcn_fail "vcnd does not answer on its socket"; }
-}
-stop_vcnd() { vcn_stop_pidfile "$S/vcnd.pid" vcnd; }
-vcn_on_exit "stop_vcnd"
+vcn_on_exit vcn_vcnd_stop
 # whatever vcnd leaves running is destroyed when the namespace host goes down
-start_vcnd
+vcn_vcnd_start
 t0=$(date +%s)
 "$VCNCTL" -s "$SOCK" launch physics 4 | tee "$S/launch.out" || vcn_fail "vcnctl launch failed"
 vcn_log "launch 4: $(( $(date +%s) - t0 )) s"
@@ -112,11 +102,9 @@ for delay in 0.3 1.5 3; do
 	want=$((want == 4 ? 6 : 4))
 	"$VCNCTL" -s "$SOCK" scale physics "$want" >"$S/scale.out" 2>&1 &
 	sleep "$delay"
-	kill -KILL "$(cat "$S/vcnd.pid")"
-	wait "$(cat "$S/vcnd.pid")" 2>/dev/null || true
-	rm -f "$S/vcnd.pid"
+	vcn_vcnd_kill9
 	vcn_log "vcnd killed $delay s into 'scale physics $want'"
-	start_vcnd
+	vcn_vcnd_start
 	# vcnd says "N VCNs wanted" only once the count is saved: then it must
 	# survive the kill. Killed before that, either count is right (the user
 	# saw no answer and asks again, as done here).

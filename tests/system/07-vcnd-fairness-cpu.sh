@@ -21,12 +21,9 @@ set -euo pipefail
 . "$(dirname "$0")/../harness/common.sh"
 . "$(dirname "$0")/../harness/libvirt.sh"
 . "$(dirname "$0")/../harness/nshost.sh"
+. "$(dirname "$0")/../harness/vcnd.sh"
 
-vcn_need_root
-vcn_need_cmd virsh libvirtd qemu-system-x86_64 python3 nsenter
-VCND="$VCN_BUILD/controller/vcnd"
-VCNCTL="$VCN_BUILD/controller/vcnctl"
-[ -x "$VCND" ] && [ -x "$VCNCTL" ] || vcn_skip "vcnd/vcnctl not built (run make)"
+vcn_vcnd_need
 vcn_scratch_init 07-vcnd-fairness-cpu
 WINDOW=${VCN_FAIR_WINDOW:-30}   # seconds per measurement (TCG is noisy: not less than 20)
 
@@ -99,13 +96,7 @@ CONF
 	} >"$S/vcnd.conf"
 }
 
-start_vcnd() {
-	"$VCND" -f -c "$S/vcnd.conf" >>"$S/vcnd.log" 2>&1 &
-	echo $! >"$S/vcnd.pid"
-	vcn_wait_for 20 test -S "$SOCK" || { tail -n 20 "$S/vcnd.log" >&2; vcn_fail "vcnd did not open its socket"; }
-}
-stop_vcnd() { vcn_stop_pidfile "$S/vcnd.pid" vcnd; }
-vcn_on_exit "stop_vcnd"
+vcn_on_exit vcn_vcnd_stop
 
 # measure SECONDS: each VCN's share of the CPU time all three used, and
 # Jain's index of share/entitlement against 2:1:1. Prints one JSON line.
@@ -123,7 +114,7 @@ jain_of() { python3 -c 'import json,sys; print(json.loads(sys.argv[1])["jain"])'
 # --- fairness off: measure libvirt's defaults -------------------------------------
 write_conf 0
 "$VCND" -n -c "$S/vcnd.conf" >/dev/null || vcn_fail "vcnd -n rejects fairness_target = 0"
-start_vcnd
+vcn_vcnd_start
 for v in big smalla smallb; do
 	"$VCNCTL" -s "$SOCK" launch "$v" >"$S/launch-$v.out" || vcn_fail "launch $v failed: $(cat "$S/launch-$v.out")"
 done
@@ -149,9 +140,9 @@ sys.exit(0 if ok else 1)
 PY
 
 # --- fairness on: vcnd restarts, adopts, reads limits back, and acts ---------------
-stop_vcnd
+vcn_vcnd_stop
 write_conf 0.99
-start_vcnd
+vcn_vcnd_start
 vcn_wait_for 90 grep -q '"action":"limit"' "$S/audit.jsonl" || {
 	"$VCNCTL" -s "$SOCK" fairness >&2 || true
 	vcn_fail "no limit change within 90 s with fairness on"

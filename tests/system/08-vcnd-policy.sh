@@ -12,12 +12,9 @@ set -euo pipefail
 . "$(dirname "$0")/../harness/common.sh"
 . "$(dirname "$0")/../harness/libvirt.sh"
 . "$(dirname "$0")/../harness/nshost.sh"
+. "$(dirname "$0")/../harness/vcnd.sh"
 
-vcn_need_root
-vcn_need_cmd virsh libvirtd qemu-system-x86_64 python3 nsenter
-VCND="$VCN_BUILD/controller/vcnd"
-VCNCTL="$VCN_BUILD/controller/vcnctl"
-[ -x "$VCND" ] && [ -x "$VCNCTL" ] || vcn_skip "vcnd/vcnctl not built (run make)"
+vcn_vcnd_need
 vcn_scratch_init 08-vcnd-policy
 
 vcn_guest_image
@@ -86,14 +83,8 @@ grep -q "$S/rules.conf:2: partition '/machine/vo-none'" "$S/bad2.err" ||
 cp "$S/rules.good" "$S/rules.conf"
 
 # --- start, launch, check the domain XML ------------------------------------------------
-start_vcnd() {
-	"$VCND" -f -c "$S/vcnd.conf" >>"$S/vcnd.log" 2>&1 &
-	echo $! >"$S/vcnd.pid"
-	vcn_wait_for 20 test -S "$SOCK" || { tail -n 20 "$S/vcnd.log" >&2; vcn_fail "vcnd did not open its socket"; }
-}
-stop_vcnd() { vcn_stop_pidfile "$S/vcnd.pid" vcnd; }
-vcn_on_exit "stop_vcnd"
-start_vcnd
+vcn_on_exit vcn_vcnd_stop
+vcn_vcnd_start
 "$VCNCTL" -s "$SOCK" launch physics 1 >"$S/l1.out" 2>&1 || vcn_fail "launch physics: $(cat "$S/l1.out")"
 "$VCNCTL" -s "$SOCK" launch chem 1 >"$S/l2.out" 2>&1 || vcn_fail "launch chem: $(cat "$S/l2.out")"
 

@@ -9,12 +9,9 @@
 set -euo pipefail
 . "$(dirname "$0")/../harness/common.sh"
 . "$(dirname "$0")/../harness/libvirt.sh"
+. "$(dirname "$0")/../harness/vcnd.sh"
 
-vcn_need_root
-vcn_need_cmd virsh libvirtd qemu-system-x86_64 python3
-VCND="$VCN_BUILD/controller/vcnd"
-VCNCTL="$VCN_BUILD/controller/vcnctl"
-[ -x "$VCND" ] && [ -x "$VCNCTL" ] || vcn_skip "vcnd/vcnctl not built (run make)"
+vcn_vcnd_need
 [ -d /sys/fs/cgroup/cpu ] || vcn_skip "needs a cgroup v1 cpu hierarchy at /sys/fs/cgroup/cpu"
 vcn_scratch_init 09-vcnd-partition
 
@@ -67,18 +64,13 @@ grep -q "$S/bad.conf:[0-9]*: VO 't09': partition '/machine/vo-none' is not a gro
 	vcn_fail "missing partition not reported: $(cat "$S/bad.err")"
 "$VCND" -n -c "$S/vcnd.conf" || vcn_fail "vcnd -n rejects the config"
 
-start_vcnd() {
-	"$VCND" -f -c "$S/vcnd.conf" >>"$S/vcnd.log" 2>&1 &
-	echo $! >"$S/vcnd.pid"
-	vcn_wait_for 20 test -S "$SOCK" || { tail -n 20 "$S/vcnd.log" >&2; vcn_fail "vcnd did not open its socket"; }
-}
 stop_all() {
 	[ -S "$SOCK" ] && "$VCNCTL" -s "$SOCK" scale t09 0 >/dev/null 2>&1 || true
-	vcn_stop_pidfile "$S/vcnd.pid" vcnd
+	vcn_vcnd_stop
 	"${VIRSH[@]}" destroy t09-1 >/dev/null 2>&1 || true
 }
 vcn_on_exit "stop_all"
-start_vcnd
+vcn_vcnd_start
 vcn_wait_for 20 grep -q 'VO partitions of' "$S/vcnd.log" || vcn_fail "vcnd did not create the partitions: $(tail -n 5 "$S/vcnd.log")"
 [ "$(cat /sys/fs/cgroup/cpu/machine/vo-t09.partition/cpu.shares)" = 2048 ] ||
 	vcn_fail "cpu/machine/vo-t09.partition/cpu.shares is not 2048"

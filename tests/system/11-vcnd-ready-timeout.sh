@@ -8,12 +8,9 @@ set -euo pipefail
 . "$(dirname "$0")/../harness/common.sh"
 . "$(dirname "$0")/../harness/libvirt.sh"
 . "$(dirname "$0")/../harness/nshost.sh"
+. "$(dirname "$0")/../harness/vcnd.sh"
 
-vcn_need_root
-vcn_need_cmd virsh libvirtd qemu-system-x86_64 python3 nsenter
-VCND="$VCN_BUILD/controller/vcnd"
-VCNCTL="$VCN_BUILD/controller/vcnctl"
-[ -x "$VCND" ] && [ -x "$VCNCTL" ] || vcn_skip "vcnd/vcnctl not built (run make)"
+vcn_vcnd_need
 vcn_scratch_init 11-vcnd-ready-timeout
 
 vcn_guest_image
@@ -51,10 +48,8 @@ vo "broken" {
 }
 CONF
 "$VCND" -n -c "$S/vcnd.conf" >/dev/null || vcn_fail "vcnd -n rejects the config"
-"$VCND" -f -c "$S/vcnd.conf" >>"$S/vcnd.log" 2>&1 &
-echo $! >"$S/vcnd.pid"
-vcn_on_exit "vcn_stop_pidfile '$S/vcnd.pid' vcnd"
-vcn_wait_for 30 "$VCNCTL" -s "$SOCK" status || vcn_fail "vcnd does not answer: $(tail -n 5 "$S/vcnd.log")"
+vcn_on_exit vcn_vcnd_stop
+vcn_vcnd_start
 
 t0=$(date +%s)
 rc=0

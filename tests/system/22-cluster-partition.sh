@@ -13,9 +13,7 @@ set -euo pipefail
 . "$(dirname "$0")/../harness/nshost.sh"
 . "$(dirname "$0")/../harness/vcnd.sh"
 
-vcn_need_root
-vcn_need_cmd virsh libvirtd qemu-system-x86_64 python3 nsenter ip
-[ -x "$VCND" ] && [ -x "$VCNCTL" ] || vcn_skip "vcnd/vcnctl not built (run make)"
+vcn_vcnd_need ip
 vcn_scratch_init 22-cluster-partition
 S=$VCN_SCRATCH
 t_start=$(date +%s)

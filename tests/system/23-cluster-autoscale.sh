@@ -11,9 +11,7 @@ set -euo pipefail
 . "$(dirname "$0")/../harness/nshost.sh"
 . "$(dirname "$0")/../harness/vcnd.sh"
 
-vcn_need_root
-vcn_need_cmd virsh libvirtd qemu-system-x86_64 python3 nsenter
-[ -x "$VCND" ] && [ -x "$VCNCTL" ] || vcn_skip "vcnd/vcnctl not built (run make)"
+vcn_vcnd_need
 vcn_scratch_init 23-cluster-autoscale
 S=$VCN_SCRATCH
 t_start=$(date +%s)

@@ -10,9 +10,7 @@ set -euo pipefail
 . "$(dirname "$0")/../harness/nshost.sh"
 . "$(dirname "$0")/../harness/vcnd.sh"
 
-vcn_need_root
-vcn_need_cmd virsh libvirtd qemu-system-x86_64 python3 nsenter munged slurmctld sbatch squeue scancel
-[ -x "$VCND" ] && [ -x "$VCNCTL" ] || vcn_skip "vcnd/vcnctl not built (run make)"
+vcn_vcnd_need munged slurmctld sbatch squeue scancel
 vcn_scratch_init 24-cluster-slurm
 S=$VCN_SCRATCH
 t_start=$(date +%s)

@@ -58,10 +58,9 @@ const char *vcn_test_data_path(const char *relpath)
 	return path;
 }
 
-/* Whole file as a malloc'd string, NULL if it cannot be read. */
-char *vcn_test_read_data(const char *relpath)
+/* The whole of file @path, NUL-terminated, malloc'd; NULL when unreadable. */
+char *vcn_test_read_file(const char *path)
 {
-	const char *path = vcn_test_data_path(relpath);
 	FILE *f = fopen(path, "rb");
 	char *buf = NULL;
 	long size;
@@ -79,6 +78,12 @@ char *vcn_test_read_data(const char *relpath)
 	}
 	fclose(f);
 	return buf;
+}
+
+/* The whole of data file @relpath (under tests/data), or NULL. */
+char *vcn_test_read_data(const char *relpath)
+{
+	return vcn_test_read_file(vcn_test_data_path(relpath));
 }
 
 /* Compare @actual with the golden file; with VCN_REGEN_GOLDEN=1 write it. */

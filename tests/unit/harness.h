@@ -37,6 +37,7 @@ int vcn_test_main(const struct vcn_test *tests, int argc, char **argv);
 void vcn_test_golden(const char *file, int line, const char *relpath, const char *actual);
 #define CHECK_GOLDEN(relpath, actual) vcn_test_golden(__FILE__, __LINE__, relpath, actual)
 
+char *vcn_test_read_file(const char *path);
 char *vcn_test_read_data(const char *relpath);
 const char *vcn_test_data_path(const char *relpath);
 

@@ -16,26 +16,6 @@
 #include "harness.h"
 #include "webevents.h"
 
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf;
-	long n;
-
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	buf = calloc(1, (size_t)n + 1);
-	if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		free(buf);
-		buf = NULL;
-	}
-	fclose(f);
-	return buf;
-}
-
 static void spit(const char *path, const char *text)
 {
 	FILE *f = fopen(path, "w");
@@ -48,7 +28,7 @@ static void spit(const char *path, const char *text)
 
 static size_t count(const char *path)
 {
-	char *t = slurp(path);
+	char *t = vcn_test_read_file(path);
 	size_t *s = NULL, *e = NULL, n = 0;
 
 	if (!t || vcn_webevents_split(t, strlen(t), &s, &e, &n) < 0)
@@ -115,7 +95,7 @@ static void test_append(void)
 	CHECK_INT(vcn_webevents_init(&w, path, 5), ==, 0);
 	/* no file yet: created */
 	CHECK_INT(vcn_webevents_append(&w, 1700000000, "launch", "physics-1", "hv.a", "VO physics, \"1\" vCPU"), ==, 0);
-	t = slurp(path);
+	t = vcn_test_read_file(path);
 	CHECK(t && strstr(t, "\"start_time\":1700000000"));
 	CHECK(t && strstr(t, "\"summary\":\"launch physics-1 on hv.a\""));
 	CHECK(t && strstr(t, "\"description\":\"VO physics, \\\"1\\\" vCPU\""));
@@ -129,7 +109,7 @@ static void test_append(void)
 	CHECK_INT(count(path), ==, 2);
 	CHECK_INT(stat(path, &st), ==, 0);
 	CHECK_INT(st.st_mode & 0777, ==, 0664);
-	t = slurp(path);
+	t = vcn_test_read_file(path);
 	CHECK(t && strstr(t, "\"summary\":\"deploy, [x]\""));
 	CHECK(t && strstr(t, "\"summary\":\"reload\"") && strstr(t, "\"host_regex\":\".\""));
 	free(t);
@@ -137,7 +117,7 @@ static void test_append(void)
 	for (i = 0; i < 6; i++)
 		CHECK_INT(vcn_webevents_append(&w, 300 + i, "scale", NULL, NULL, "VO bio"), ==, 0);
 	CHECK_INT(count(path), ==, 5);
-	t = slurp(path);
+	t = vcn_test_read_file(path);
 	CHECK(t && !strstr(t, "x1") && !strstr(t, "\"start_time\":300,") && strstr(t, "\"start_time\":305,"));
 	free(t);
 	if (system("command -v php >/dev/null 2>&1") == 0) {
@@ -149,7 +129,7 @@ static void test_append(void)
 	/* not an array: left alone */
 	spit(path, "{\"not\":\"ours\"}");
 	CHECK_INT(vcn_webevents_append(&w, 400, "launch", "x", NULL, ""), ==, -EINVAL);
-	t = slurp(path);
+	t = vcn_test_read_file(path);
 	CHECK_STR(t, "{\"not\":\"ours\"}");
 	free(t);
 	vcn_webevents_free(&w);
@@ -183,7 +163,7 @@ static void test_audit_hook(void)
 	vcn_audit_log(&a, "migrate", "bio-1", "h2", "from h1");
 	vcn_audit_log(&a, "scale", NULL, NULL, "VO bio: desired 2");
 	CHECK_INT(count(path), ==, 3);
-	t = slurp(path);
+	t = vcn_test_read_file(path);
 	CHECK(t && strstr(t, "\"summary\":\"migrate bio-1 on h2\"") && strstr(t, "\"description\":\"from h1\""));
 	CHECK(t && !strstr(t, "ready") && !strstr(t, "cpu_shares"));
 	free(t);
