@@ -347,7 +347,6 @@ static void host_tick(struct vcnd_fair_host *f)
 	struct vcn_vm_limits *cur = NULL;
 	struct vcn_fair_action *acts = NULL;
 	size_t n = 0, i, j, cap;
-	double w_all = 0, vcpus = 0, capacity;
 	bool libvirt_ok;
 	int rc, nact = 0;
 
@@ -416,14 +415,6 @@ static void host_tick(struct vcnd_fair_host *f)
 		n++;
 	}
 	pthread_mutex_unlock(&d->lock);
-
-	for (i = 0; i < n; i++) {
-		w_all += items[i].weight;
-		vcpus += items[i].vm.vcpus;
-	}
-	capacity = vcpus < hv.pcpus ? vcpus : hv.pcpus;
-	for (i = 0; i < n; i++)
-		items[i].share = w_all > 0 ? capacity * items[i].weight / w_all : 0;
 
 	vms = calloc(n ? n : 1, sizeof(*vms));
 	pol = calloc(n ? n : 1, sizeof(*pol));
